@@ -1,0 +1,139 @@
+//! `calib apply`: streams the input, adding a `calibrated` column.
+
+use crate::io::{self, CliError};
+use calib_core::map::ApplyStats;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// Model JSON written by `calib fit`.
+    #[arg(long)]
+    model: PathBuf,
+    /// CSV with a header and a `score` column (`class` optional).
+    #[arg(long)]
+    input: PathBuf,
+    /// Output CSV (default: stdout).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
+    let model = crate::load_model(&a.model)?;
+    let path = &a.input;
+    let f = std::fs::File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::with_capacity(1 << 20, f));
+    let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
+    let score_c = headers
+        .iter()
+        .position(|h| h.trim() == "score")
+        .ok_or_else(|| CliError::file(path, "missing required column \"score\""))?;
+    let class_c = headers.iter().position(|h| h.trim() == "class");
+    if headers.iter().any(|h| h.trim() == "calibrated") {
+        return Err(CliError::file(path, "the input already has a \"calibrated\" column"));
+    }
+    let pb = io::progress_for(size);
+    let mut stats = ApplyStats::default();
+    // Everything goes to a temp file first: on a bad row nothing is left
+    // half-written, and stdout gets the output only once it is complete.
+    let mut run = |w: &mut dyn Write| -> std::io::Result<Result<(), CliError>> {
+        let mut wtr = csv::Writer::from_writer(w);
+        let mut h = headers.clone();
+        h.push_field("calibrated");
+        wtr.write_record(&h)?;
+        let mut rec = csv::StringRecord::new();
+        let mut n = 0u64;
+        loop {
+            match rdr.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    return Ok(Err(CliError::Input {
+                        file: path.display().to_string(),
+                        line: e.position().map(|p| p.line()).unwrap_or(0),
+                        column: "-".into(),
+                        message: format!("malformed CSV: {e}"),
+                    }));
+                }
+            }
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let s = match io::parse_number(rec.get(score_c).unwrap_or("").trim(), path, line, score_c, "score") {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(e)),
+            };
+            let class = class_c.map(|c| rec.get(c).unwrap_or("").trim());
+            let p = match model.map(class).apply_counted(s, &mut stats) {
+                Ok(p) => p,
+                Err(e) => {
+                    return Ok(Err(CliError::Input {
+                        file: path.display().to_string(),
+                        line,
+                        column: format!("{} (score)", score_c + 1),
+                        message: e.to_string(),
+                    }));
+                }
+            };
+            let mut out = rec.clone();
+            out.push_field(&format_prob(p));
+            wtr.write_record(&out)?;
+            n += 1;
+            if let Some(pb) = &pb {
+                if n % 65536 == 0 {
+                    pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
+                }
+            }
+        }
+        wtr.flush()?;
+        Ok(Ok(()))
+    };
+    let mut inner: Result<(), CliError> = Ok(());
+    match &a.out {
+        Some(out) => {
+            io::write_atomic(out, |w| {
+                inner = run(w)?;
+                if inner.is_err() {
+                    // Abort the atomic write: the temp file is discarded.
+                    return Err(std::io::Error::other("bad input"));
+                }
+                Ok(())
+            })
+            .or_else(|e| if inner.is_err() { Ok(()) } else { Err(e) })?;
+            inner?;
+        }
+        None => {
+            let mut tmp =
+                tempfile::tempfile().map_err(|e| CliError::Usage(format!("cannot create a temp file: {e}")))?;
+            {
+                let mut bw = std::io::BufWriter::new(&mut tmp);
+                inner = run(&mut bw).map_err(|e| CliError::Usage(format!("write failed: {e}")))?;
+                bw.flush().map_err(|e| CliError::Usage(format!("write failed: {e}")))?;
+            }
+            inner?;
+            use std::io::{Seek, SeekFrom};
+            tmp.seek(SeekFrom::Start(0)).map_err(|e| CliError::Usage(e.to_string()))?;
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            std::io::copy(&mut tmp, &mut lock).map_err(|e| CliError::Usage(format!("cannot write to stdout: {e}")))?;
+        }
+    }
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    if stats.out_of_range + stats.non_finite > 0 {
+        eprintln!(
+            "calib: {} of {} scores were outside the fitted range or non-finite (clamp rate {:.4})",
+            stats.out_of_range + stats.non_finite,
+            stats.n,
+            stats.clamp_rate()
+        );
+    }
+    Ok(0)
+}
+
+/// Shortest round-tripping decimal; NaN as `NaN`.
+pub fn format_prob(p: f64) -> String {
+    if p.is_nan() { "NaN".to_string() } else { format!("{p}") }
+}

@@ -1,0 +1,212 @@
+//! Reading CSV inputs with line-accurate errors, and writing outputs
+//! atomically (temp file in the same directory, then rename).
+
+use calib_core::{Error as CoreError, ErrorKind};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::{self, BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// An error the CLI reports on one line, with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input data at a line and column.
+    #[error("{file}:{line}: column {column}: {message}")]
+    Input { file: String, line: u64, column: String, message: String },
+    /// A file that cannot be read, parsed or written.
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    /// Bad arguments.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    /// The process exit code: 2 for every input, file and usage error.
+    pub fn exit_code(&self) -> i32 {
+        2
+    }
+    pub fn file(path: &Path, message: impl ToString) -> Self {
+        CliError::File { file: path.display().to_string(), message: message.to_string() }
+    }
+}
+
+/// Files above this size show a progress bar (about a million rows).
+const PROGRESS_BYTES: u64 = 32 << 20;
+
+/// The columns of a CSV input that calib reads.
+#[derive(Debug, Default)]
+pub struct Columns {
+    pub path: PathBuf,
+    /// 1-based line of each row (for errors).
+    pub lines: Vec<u64>,
+    pub score: Vec<f64>,
+    pub label: Option<Vec<f64>>,
+    pub weight: Option<Vec<f64>>,
+    pub class: Option<Vec<String>>,
+    pub query_id: Option<Vec<String>>,
+    /// Header names, for error messages.
+    pub headers: Vec<String>,
+}
+
+/// Which columns a command needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    pub label: bool,
+    pub query_id: bool,
+}
+
+fn open_reader(path: &Path) -> Result<(csv::Reader<BufReader<File>>, u64), CliError> {
+    let f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(BufReader::with_capacity(1 << 20, f));
+    Ok((rdr, size))
+}
+
+pub fn progress_for(size: u64) -> Option<ProgressBar> {
+    if size < PROGRESS_BYTES || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::new(size);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    Some(pb)
+}
+
+pub fn parse_number(text: &str, file: &Path, line: u64, col: usize, name: &str) -> Result<f64, CliError> {
+    text.parse::<f64>().map_err(|_| CliError::Input {
+        file: file.display().to_string(),
+        line,
+        column: format!("{} ({name})", col + 1),
+        message: format!("cannot parse {text:?} as a number"),
+    })
+}
+
+/// Reads `score` (required), and `label`, `weight`, `class`, `query_id`.
+pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
+    let (mut rdr, size) = open_reader(path)?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let find = |name: &str| headers.iter().position(|h| h == name);
+    let need = |name: &str| {
+        find(name).ok_or_else(|| {
+            CliError::file(path, format!("missing required column {name:?} (header has: {})", headers.join(", ")))
+        })
+    };
+    let score_c = need("score")?;
+    let label_c = if wanted.label { Some(need("label")?) } else { None };
+    let query_c = if wanted.query_id { Some(need("query_id")?) } else { None };
+    let weight_c = if wanted.label { find("weight") } else { None };
+    let class_c = find("class");
+    let mut cols = Columns {
+        path: path.to_path_buf(),
+        label: label_c.map(|_| Vec::new()),
+        weight: weight_c.map(|_| Vec::new()),
+        class: class_c.map(|_| Vec::new()),
+        query_id: query_c.map(|_| Vec::new()),
+        headers: headers.clone(),
+        ..Default::default()
+    };
+    let pb = progress_for(size);
+    if let Some(pb) = &pb {
+        pb.set_message(format!("reading {}", path.display()));
+    }
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                return Err(CliError::Input {
+                    file: path.display().to_string(),
+                    line,
+                    column: "-".into(),
+                    message: format!("malformed CSV: {e}"),
+                });
+            }
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        cols.lines.push(line);
+        cols.score.push(parse_number(get(score_c), path, line, score_c, "score")?);
+        if let (Some(c), Some(v)) = (label_c, cols.label.as_mut()) {
+            v.push(parse_number(get(c), path, line, c, "label")?);
+        }
+        if let (Some(c), Some(v)) = (weight_c, cols.weight.as_mut()) {
+            v.push(parse_number(get(c), path, line, c, "weight")?);
+        }
+        if let (Some(c), Some(v)) = (class_c, cols.class.as_mut()) {
+            v.push(get(c).to_string());
+        }
+        if let (Some(c), Some(v)) = (query_c, cols.query_id.as_mut()) {
+            v.push(get(c).to_string());
+        }
+        if let Some(pb) = &pb {
+            if cols.lines.len() % 65536 == 0 {
+                pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
+            }
+        }
+    }
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    if cols.score.is_empty() {
+        return Err(CliError::file(path, "no data rows after the header"));
+    }
+    Ok(cols)
+}
+
+impl Columns {
+    /// Turns a core error about row `i` into a line/column error.
+    pub fn locate(&self, err: &CoreError, score_column: &str) -> CliError {
+        let column = match err.kind() {
+            ErrorKind::LabelOutOfRange => "label",
+            ErrorKind::InvalidWeight => "weight",
+            _ => score_column,
+        };
+        match err.index() {
+            Some(i) if i < self.lines.len() => {
+                let idx = self.headers.iter().position(|h| h == column).map(|c| c + 1);
+                CliError::Input {
+                    file: self.path.display().to_string(),
+                    line: self.lines[i],
+                    column: match idx {
+                        Some(c) => format!("{c} ({column})"),
+                        None => column.to_string(),
+                    },
+                    message: err.to_string(),
+                }
+            }
+            _ => CliError::file(&self.path, err),
+        }
+    }
+}
+
+/// Writes a file atomically: the closure writes into a temp file in the
+/// destination's directory, which is renamed over `path` only on success.
+pub fn write_atomic(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| CliError::file(path, format!("cannot create a temp file in {}: {e}", dir.display())))?;
+    {
+        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        f(&mut w).map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
+        w.flush().map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
+    }
+    tmp.persist(path).map_err(|e| CliError::file(path, format!("cannot rename into place: {}", e.error)))?;
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `calib`: fit, apply and evaluate calibration maps from the command line.
+//!
+//! The CLI parses arguments, reads and writes files and prints; every number
+//! it shows is computed by calib-core.
+
+mod apply;
+mod demo;
+mod eval;
+mod fit;
+mod io;
+mod svg;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "calib", version, about = "Calibrate ranker scores into probabilities you can trust")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Fit per-class calibrators on built-in data and show before/after metrics.
+    Demo(demo::DemoArgs),
+    /// Fit a calibration model from a CSV with `score` and `label` columns.
+    Fit(fit::FitArgs),
+    /// Add a `calibrated` column to a CSV with a `score` column.
+    Apply(apply::ApplyArgs),
+    /// Calibration metrics of `score` as a probability, or of a model's output.
+    Eval(eval::EvalArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Fit(a) => fit::run(a),
+        Command::Apply(a) => apply::run(a),
+        Command::Eval(a) => eval::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("calib: error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// Loads a model file, naming the file in errors.
+pub(crate) fn load_model(path: &PathBuf) -> Result<calib_core::model::Model, io::CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| io::CliError::file(path, format!("cannot read: {e}")))?;
+    calib_core::model::Model::from_json(&text).map_err(|e| io::CliError::file(path, e))
+}

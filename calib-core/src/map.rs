@@ -1,0 +1,359 @@
+//! Calibration maps: applying breakpoints to scores.
+//!
+//! A map is a list of breakpoints `x_0 < x_1 < … < x_{m-1}` with values
+//! `y_0 … y_{m-1}`, applied by linear interpolation (the same arithmetic as
+//! `numpy.interp`, so calib reproduces scikit-learn's `IsotonicRegression.predict`).
+//! [`MapRef`] borrows its breakpoints and never allocates: it is what a serving
+//! hot path holds.
+//!
+//! Finding the segment of a score is the cost of an apply. A [`CellIndex`]
+//! divides the map's range into equal-width cells and records, for each cell,
+//! the first breakpoint at or after it; a lookup is then one multiply and a
+//! short scan instead of a binary search. Both paths count the same
+//! breakpoints, so they give identical results by construction.
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// What to do with a score outside `[x_0, x_{m-1}]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "alloc", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "alloc", serde(rename_all = "lowercase"))]
+pub enum OutOfBounds {
+    /// Use the end value (`y_0` or `y_{m-1}`). The serving default.
+    #[default]
+    Clip,
+    /// Return NaN.
+    Nan,
+    /// Fail with [`ErrorKind::OutOfBounds`].
+    Error,
+}
+
+/// What to do with a NaN or infinite score at apply time.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "alloc", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "alloc", serde(rename_all = "lowercase"))]
+pub enum NonFinite {
+    /// Fail with [`ErrorKind::NonFiniteInput`].
+    #[default]
+    Error,
+    /// Return this value instead (it is counted in [`ApplyStats::non_finite`]).
+    Fallback(f64),
+}
+
+/// How a map treats scores it was not fitted for, and the probability floor.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ApplyOptions {
+    /// Policy for scores outside the breakpoint range.
+    pub out_of_bounds: OutOfBounds,
+    /// Policy for NaN and infinite scores.
+    pub non_finite: NonFinite,
+    /// Probability floor ε: outputs are clamped to `[ε, 1 − ε]` when ε > 0.
+    pub epsilon: f64,
+}
+
+impl ApplyOptions {
+    /// Checks ε is in `[0, 0.5)` and a fallback value is finite.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.epsilon >= 0.0 && self.epsilon < 0.5) {
+            return Err(Error::new(ErrorKind::InvalidParameter, "epsilon").value(self.epsilon));
+        }
+        if let NonFinite::Fallback(v) = self.non_finite {
+            if !v.is_finite() {
+                return Err(Error::new(ErrorKind::InvalidParameter, "non-finite fallback").value(v));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Counts kept while applying a map: the inputs of the clamp rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApplyStats {
+    /// Scores seen.
+    pub n: u64,
+    /// Scores outside `[x_0, x_{m-1}]` (clipped, NaN'd or refused).
+    pub out_of_range: u64,
+    /// NaN or infinite scores.
+    pub non_finite: u64,
+}
+
+impl ApplyStats {
+    /// The clamp rate: the fraction of scores that were out of range or
+    /// non-finite. 0 when no score was seen.
+    pub fn clamp_rate(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { (self.out_of_range + self.non_finite) as f64 / self.n as f64 }
+    }
+    /// Adds another window's counts.
+    pub fn merge(&mut self, other: &ApplyStats) {
+        self.n += other.n;
+        self.out_of_range += other.out_of_range;
+        self.non_finite += other.non_finite;
+    }
+}
+
+/// Checks breakpoints: same non-zero length, finite, `x` strictly increasing.
+pub fn validate_breakpoints(xs: &[f64], ys: &[f64]) -> Result<()> {
+    if xs.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput, "breakpoints"));
+    }
+    if xs.len() != ys.len() {
+        return Err(Error::new(ErrorKind::LengthMismatch, "breakpoint values").at(ys.len()).expected(xs.len()));
+    }
+    for (i, &x) in xs.iter().enumerate() {
+        if !x.is_finite() {
+            return Err(Error::new(ErrorKind::NonFiniteScore, "breakpoints").at(i).value(x));
+        }
+        if i > 0 && x <= xs[i - 1] {
+            return Err(Error::new(ErrorKind::Unsorted, "breakpoints").at(i).value(x));
+        }
+    }
+    for (i, &y) in ys.iter().enumerate() {
+        if !y.is_finite() {
+            return Err(Error::new(ErrorKind::InvalidParameter, "breakpoint value").at(i).value(y));
+        }
+    }
+    Ok(())
+}
+
+/// Maximum number of breakpoints a cell may hold before the lookup falls back
+/// to a binary search inside the cell.
+const SCAN_LIMIT: usize = 8;
+
+/// An equal-width cell index over a map's breakpoints (see the module docs).
+///
+/// `starts[c]` is the number of breakpoints whose cell is below `c`; there are
+/// `starts.len() - 1` cells.
+#[derive(Debug, Clone, Copy)]
+pub struct CellIndex<'a> {
+    lo: f64,
+    scale: f64,
+    starts: &'a [u32],
+}
+
+impl<'a> CellIndex<'a> {
+    /// How many `u32`s [`CellIndex::build`] needs for `m` breakpoints:
+    /// two cells per breakpoint, plus one.
+    pub const fn buffer_len(m: usize) -> usize {
+        2 * m + 1
+    }
+
+    /// Builds the index into `buf` (which must hold at least
+    /// [`CellIndex::buffer_len`]`(xs.len())` entries). Never allocates.
+    /// `xs` must already be valid breakpoints ([`validate_breakpoints`]).
+    pub fn build(xs: &[f64], buf: &'a mut [u32]) -> Result<CellIndex<'a>> {
+        let m = xs.len();
+        let need = Self::buffer_len(m);
+        if buf.len() < need || m == 0 || m > (u32::MAX as usize) / 2 {
+            return Err(Error::new(ErrorKind::BufferTooSmall, "cell index").at(buf.len()).expected(need));
+        }
+        let cells = need - 1;
+        let (lo, scale) = Self::geometry(xs);
+        let probe = CellIndex { lo, scale, starts: &[] };
+        // starts[c] = number of breakpoints whose cell is below c.
+        let mut j = 0usize;
+        for (c, slot) in buf[..need].iter_mut().enumerate() {
+            while j < m && probe.cell(xs[j], cells) < c {
+                j += 1;
+            }
+            *slot = j as u32;
+        }
+        let buf: &'a [u32] = buf;
+        Ok(CellIndex { lo, scale, starts: &buf[..need] })
+    }
+
+    /// Re-creates an index from a buffer [`CellIndex::build`] filled for
+    /// the same `xs` (owned models keep the buffer, not the borrow).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn from_raw(geometry: (f64, f64), starts: &'a [u32]) -> CellIndex<'a> {
+        CellIndex { lo: geometry.0, scale: geometry.1, starts }
+    }
+
+    /// Origin and cells-per-unit of the index of `xs` (non-empty).
+    pub(crate) fn geometry(xs: &[f64]) -> (f64, f64) {
+        let m = xs.len();
+        let cells = CellIndex::buffer_len(m) - 1;
+        let lo = xs[0];
+        let span = xs[m - 1] - lo;
+        // A span that overflows or is zero cannot be cut into cells: every
+        // score then lands in cell 0 and the lookup falls back to search.
+        let scale = if span.is_finite() && span > 0.0 { cells as f64 / span } else { 0.0 };
+        (lo, scale)
+    }
+
+    /// The cell of a finite score (monotone non-decreasing in `x`).
+    #[inline(always)]
+    fn cell(&self, x: f64, cells: usize) -> usize {
+        let t = (x - self.lo) * self.scale;
+        // `as` saturates: negative and NaN go to 0, huge values to usize::MAX.
+        let c = t as usize;
+        if c >= cells { cells - 1 } else { c }
+    }
+
+    /// Number of breakpoints `<= x`, for `x` within the map's range.
+    #[inline(always)]
+    fn count_le(&self, xs: &[f64], x: f64) -> usize {
+        let cells = self.starts.len() - 1;
+        let c = self.cell(x, cells);
+        let a = self.starts[c] as usize;
+        let b = self.starts[c + 1] as usize;
+        let inner = &xs[a..b];
+        if inner.len() <= SCAN_LIMIT {
+            a + inner.iter().map(|&v| (v <= x) as usize).sum::<usize>()
+        } else {
+            a + inner.partition_point(|&v| v <= x)
+        }
+    }
+}
+
+/// A calibration map over borrowed breakpoints. Never allocates, never panics.
+#[derive(Debug, Clone, Copy)]
+pub struct MapRef<'a> {
+    xs: &'a [f64],
+    ys: &'a [f64],
+    index: Option<CellIndex<'a>>,
+    options: ApplyOptions,
+}
+
+impl<'a> MapRef<'a> {
+    /// A map over `xs`/`ys` (validated: see [`validate_breakpoints`]).
+    pub fn new(xs: &'a [f64], ys: &'a [f64], options: ApplyOptions) -> Result<Self> {
+        validate_breakpoints(xs, ys)?;
+        options.validate()?;
+        Ok(MapRef { xs, ys, index: None, options })
+    }
+
+    /// The same map, with a cell index for faster lookups. The index must
+    /// have been built from the same `xs`.
+    pub fn with_index(mut self, index: CellIndex<'a>) -> Self {
+        if index.starts.len() == CellIndex::buffer_len(self.xs.len()) {
+            self.index = Some(index);
+        }
+        self
+    }
+
+    /// Builds a map without validation, for breakpoints calib itself produced
+    /// and already checked (owned models).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn from_parts(
+        xs: &'a [f64],
+        ys: &'a [f64],
+        index: Option<CellIndex<'a>>,
+        options: ApplyOptions,
+    ) -> Self {
+        MapRef { xs, ys, index, options }
+    }
+
+    /// Breakpoint positions.
+    pub fn xs(&self) -> &'a [f64] {
+        self.xs
+    }
+    /// Breakpoint values.
+    pub fn ys(&self) -> &'a [f64] {
+        self.ys
+    }
+    /// The apply options.
+    pub fn options(&self) -> ApplyOptions {
+        self.options
+    }
+
+    /// Linear interpolation on the breakpoints, `x` finite and in range.
+    #[inline(always)]
+    fn interpolate(&self, x: f64) -> f64 {
+        let (xs, ys) = (self.xs, self.ys);
+        let m = xs.len();
+        let n_le = match &self.index {
+            Some(ix) => ix.count_le(xs, x),
+            None => xs.partition_point(|&v| v <= x),
+        };
+        // n_le >= 1 because x >= xs[0]; x <= xs[m-1] so n_le == m means x == xs[m-1].
+        let j = n_le.wrapping_sub(1);
+        if j >= m - 1 {
+            return ys[m - 1];
+        }
+        let (x0, x1, y0, y1) = (xs[j], xs[j + 1], ys[j], ys[j + 1]);
+        if x == x0 {
+            return y0;
+        }
+        // numpy.interp's arithmetic, including its retry from the right end
+        // when the slope overflows (gaps of subnormal size).
+        let slope = (y1 - y0) / (x1 - x0);
+        let mut r = slope * (x - x0) + y0;
+        if r.is_nan() {
+            r = slope * (x - x1) + y1;
+            if r.is_nan() && y0 == y1 {
+                r = y0;
+            }
+        }
+        r
+    }
+
+    #[inline(always)]
+    fn floor(&self, p: f64) -> f64 {
+        let e = self.options.epsilon;
+        if e > 0.0 && !p.is_nan() {
+            if p < e {
+                e
+            } else if p > 1.0 - e {
+                1.0 - e
+            } else {
+                p
+            }
+        } else {
+            p
+        }
+    }
+
+    /// Applies the map to one score; `index` is only used in errors.
+    #[inline(always)]
+    fn apply_at(&self, score: f64, index: usize, stats: &mut ApplyStats) -> Result<f64> {
+        stats.n += 1;
+        if !score.is_finite() {
+            stats.non_finite += 1;
+            return match self.options.non_finite {
+                NonFinite::Error => Err(Error::new(ErrorKind::NonFiniteInput, "scores").at(index).value(score)),
+                NonFinite::Fallback(v) => Ok(self.floor(v)),
+            };
+        }
+        let (lo, hi) = (self.xs[0], self.xs[self.xs.len() - 1]);
+        if score < lo || score > hi {
+            stats.out_of_range += 1;
+            return match self.options.out_of_bounds {
+                OutOfBounds::Clip => {
+                    let v = if score < lo { self.ys[0] } else { self.ys[self.ys.len() - 1] };
+                    Ok(self.floor(v))
+                }
+                OutOfBounds::Nan => Ok(f64::NAN),
+                OutOfBounds::Error => Err(Error::new(ErrorKind::OutOfBounds, "scores").at(index).value(score)),
+            };
+        }
+        Ok(self.floor(self.interpolate(score)))
+    }
+
+    /// Calibrated probability of one score.
+    ///
+    /// Fails only under the `error` policies (out of range, non-finite).
+    #[inline]
+    pub fn apply(&self, score: f64) -> Result<f64> {
+        self.apply_at(score, 0, &mut ApplyStats::default())
+    }
+
+    /// Calibrated probability of one score, counting into `stats`.
+    #[inline]
+    pub fn apply_counted(&self, score: f64, stats: &mut ApplyStats) -> Result<f64> {
+        self.apply_at(score, 0, stats)
+    }
+
+    /// Applies the map to every score, writing into `out[..scores.len()]`.
+    ///
+    /// Never allocates. On error (an `error` policy) the error names the
+    /// score's index, and `out` holds results up to that index only.
+    pub fn apply_batch(&self, scores: &[f64], out: &mut [f64], stats: &mut ApplyStats) -> Result<()> {
+        if out.len() < scores.len() {
+            return Err(Error::new(ErrorKind::BufferTooSmall, "out").at(out.len()).expected(scores.len()));
+        }
+        for (i, (&s, o)) in scores.iter().zip(out.iter_mut()).enumerate() {
+            *o = self.apply_at(s, i, stats)?;
+        }
+        Ok(())
+    }
+}

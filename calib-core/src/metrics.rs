@@ -1,0 +1,476 @@
+//! Calibration metrics: ECE, adaptive ECE, MCE, debiased ECE, Brier,
+//! log-loss and reliability bins.
+//!
+//! The work happens in a [`BinnedAccumulator`]: it borrows bin edges and a
+//! caller-provided slice of [`BinStats`], accepts probabilities in batches
+//! (or one at a time, from a stream), and never allocates. Every sum is
+//! formed in input order with plain scalar arithmetic, so native, WASM and
+//! every binding produce the same bits.
+//!
+//! Definitions (weights replace counts when given; `W` is the total weight):
+//! - ECE: `Σ_b (W_b/W)·|ȳ_b − p̄_b|` over equal-width bins `k/K`;
+//! - AECE: the same over equal-mass bins;
+//! - MCE: `max_b |ȳ_b − p̄_b|` over non-empty equal-width bins;
+//! - DECE: `sqrt(max(0, Σ_b (W_b/W)·[(p̄_b − ȳ_b)² − ȳ_b(1 − ȳ_b)/(n_b − 1)]))`
+//!   over equal-mass bins; bins with fewer than 2 points contribute 0;
+//! - Brier: weighted mean of `(p − y)²`;
+//! - log-loss: weighted mean of `−[y ln p + (1−y) ln(1−p)]`, p clipped to
+//!   `[1e-15, 1 − 1e-15]`.
+
+use crate::binning;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The z of a two-sided 95 % normal interval.
+pub const Z95: f64 = 1.959963984540054;
+/// The clip of probabilities in log-loss.
+pub const LOG_LOSS_EPS: f64 = 1e-15;
+
+/// Sums kept per bin.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct BinStats {
+    /// Points in the bin.
+    pub count: u64,
+    /// Their total weight (the count when unweighted).
+    pub weight: f64,
+    /// Σ w·p.
+    pub sum_p: f64,
+    /// Σ w·y.
+    pub sum_y: f64,
+}
+
+impl BinStats {
+    /// Mean probability p̄ (NaN when empty).
+    pub fn mean_p(&self) -> f64 {
+        self.sum_p / self.weight
+    }
+    /// Observed rate ȳ (NaN when empty).
+    pub fn observed(&self) -> f64 {
+        self.sum_y / self.weight
+    }
+    /// Adds another accumulator's sums for the same bin.
+    pub fn merge(&mut self, o: &BinStats) {
+        self.count += o.count;
+        self.weight += o.weight;
+        self.sum_p += o.sum_p;
+        self.sum_y += o.sum_y;
+    }
+}
+
+/// One bin of a reliability diagram.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "alloc", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReliabilityBin {
+    /// Lower edge.
+    pub lower: f64,
+    /// Upper edge.
+    pub upper: f64,
+    /// Points in the bin.
+    pub count: u64,
+    /// Their weight.
+    pub weight: f64,
+    /// Mean probability.
+    pub mean_p: f64,
+    /// Observed positive rate.
+    pub observed: f64,
+    /// Wilson 95 % interval, lower end.
+    pub ci_low: f64,
+    /// Wilson 95 % interval, upper end.
+    pub ci_high: f64,
+}
+
+/// Wilson score interval for rate `p` observed over `n` (weight) trials.
+pub fn wilson_interval(p: f64, n: f64, z: f64) -> (f64, f64) {
+    if !(n > 0.0) {
+        return (0.0, 1.0);
+    }
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = z / denom * libm::sqrt((p * (1.0 - p) / n + z2 / (4.0 * n * n)).max(0.0));
+    ((center - half).max(0.0), (center + half).min(1.0))
+}
+
+/// The scalar results of one binning.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinnedSummary {
+    /// Points accumulated.
+    pub n: u64,
+    /// Their total weight.
+    pub weight: f64,
+    /// L1 calibration error over these bins (ECE or AECE).
+    pub calibration_error: f64,
+    /// Largest per-bin gap.
+    pub max_calibration_error: f64,
+    /// Debiased L2 calibration error over these bins.
+    pub debiased: f64,
+    /// Brier score.
+    pub brier: f64,
+    /// Non-empty bins.
+    pub nonempty_bins: usize,
+}
+
+/// Streaming metric accumulator over fixed edges. Never allocates.
+#[derive(Debug)]
+pub struct BinnedAccumulator<'a> {
+    edges: &'a [f64],
+    bins: &'a mut [BinStats],
+    equal_width: bool,
+    n: u64,
+    weight: f64,
+    sq_err: f64,
+}
+
+#[inline(always)]
+fn check_p(p: f64, i: usize) -> Result<()> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::ProbabilityOutOfRange, "probabilities").at(i).value(p))
+    }
+}
+#[inline(always)]
+fn check_y(y: f64, i: usize) -> Result<()> {
+    if (0.0..=1.0).contains(&y) { Ok(()) } else { Err(Error::new(ErrorKind::LabelOutOfRange, "labels").at(i).value(y)) }
+}
+#[inline(always)]
+fn check_w(w: f64, i: usize) -> Result<()> {
+    if w.is_finite() && w >= 0.0 { Ok(()) } else { Err(Error::new(ErrorKind::InvalidWeight, "weights").at(i).value(w)) }
+}
+
+/// Checks metric inputs: same lengths, probabilities and labels in [0, 1],
+/// valid weights. Errors name the first offending index.
+pub fn validate_metric_input(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<()> {
+    if labels.len() != probs.len() {
+        return Err(Error::new(ErrorKind::LengthMismatch, "labels").at(labels.len()).expected(probs.len()));
+    }
+    if let Some(w) = weights {
+        if w.len() != probs.len() {
+            return Err(Error::new(ErrorKind::LengthMismatch, "weights").at(w.len()).expected(probs.len()));
+        }
+        for (i, &v) in w.iter().enumerate() {
+            check_w(v, i)?;
+        }
+    }
+    for (i, (&p, &y)) in probs.iter().zip(labels).enumerate() {
+        check_p(p, i)?;
+        check_y(y, i)?;
+    }
+    Ok(())
+}
+
+impl<'a> BinnedAccumulator<'a> {
+    /// An empty accumulator over `edges` (strictly increasing, at least two,
+    /// within [0, 1]) with `bins[..edges.len() - 1]` as its storage.
+    pub fn new(edges: &'a [f64], bins: &'a mut [BinStats]) -> Result<Self> {
+        if edges.len() < 2 {
+            return Err(Error::new(ErrorKind::TooFewSamples, "bin edges").at(edges.len()).expected(2));
+        }
+        let k = edges.len() - 1;
+        for i in 1..edges.len() {
+            // A single degenerate bin [a, a] is allowed (all values equal).
+            if !(edges[i] > edges[i - 1] || (k == 1 && edges[i] == edges[i - 1])) {
+                return Err(Error::new(ErrorKind::Unsorted, "bin edges").at(i).value(edges[i]));
+            }
+        }
+        if bins.len() < k {
+            return Err(Error::new(ErrorKind::BufferTooSmall, "bins").at(bins.len()).expected(k));
+        }
+        let bins = &mut bins[..k];
+        bins.iter_mut().for_each(|b| *b = BinStats::default());
+        let equal_width = edges.iter().enumerate().all(|(i, &e)| e == i as f64 / k as f64);
+        Ok(BinnedAccumulator { edges, bins, equal_width, n: 0, weight: 0.0, sq_err: 0.0 })
+    }
+
+    #[inline(always)]
+    fn bin(&self, p: f64) -> usize {
+        if self.equal_width { binning::equal_width_bin(self.edges, p) } else { binning::bin_index(self.edges, p) }
+    }
+
+    /// Adds one weighted point (validated).
+    #[inline]
+    pub fn add(&mut self, p: f64, y: f64, w: f64) -> Result<()> {
+        check_p(p, 0)?;
+        check_y(y, 0)?;
+        check_w(w, 0)?;
+        self.add_unchecked(p, y, w);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn add_unchecked(&mut self, p: f64, y: f64, w: f64) {
+        let b = self.bin(p);
+        let s = &mut self.bins[b];
+        s.count += 1;
+        s.weight += w;
+        s.sum_p += w * p;
+        s.sum_y += w * y;
+        self.n += 1;
+        self.weight += w;
+        let d = p - y;
+        self.sq_err += w * d * d;
+    }
+
+    /// Adds a batch; on an invalid value nothing of the batch is added.
+    pub fn add_batch(&mut self, probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<()> {
+        validate_metric_input(probs, labels, weights)?;
+        match weights {
+            Some(w) => {
+                for i in 0..probs.len() {
+                    self.add_unchecked(probs[i], labels[i], w[i]);
+                }
+            }
+            None => {
+                for (&p, &y) in probs.iter().zip(labels) {
+                    self.add_unchecked(p, y, 1.0);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The edges.
+    pub fn edges(&self) -> &[f64] {
+        self.edges
+    }
+    /// The per-bin sums.
+    pub fn bins(&self) -> &[BinStats] {
+        self.bins
+    }
+
+    /// ECE/AECE, MCE, DECE and Brier over what was added.
+    pub fn summary(&self) -> BinnedSummary {
+        let (mut l1, mut mce, mut l2, mut nonempty) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+        let total = self.weight;
+        for s in self.bins.iter() {
+            if s.count == 0 || s.weight <= 0.0 {
+                continue;
+            }
+            nonempty += 1;
+            let (pb, yb) = (s.mean_p(), s.observed());
+            let gap = (yb - pb).abs();
+            let share = s.weight / total;
+            l1 += share * gap;
+            mce = mce.max(gap);
+            if s.count >= 2 {
+                l2 += share * (gap * gap - yb * (1.0 - yb) / (s.count - 1) as f64);
+            }
+        }
+        let brier = if total > 0.0 { self.sq_err / total } else { 0.0 };
+        BinnedSummary {
+            n: self.n,
+            weight: total,
+            calibration_error: l1,
+            max_calibration_error: mce,
+            debiased: libm::sqrt(l2.max(0.0)),
+            brier,
+            nonempty_bins: nonempty,
+        }
+    }
+
+    /// Writes the non-empty bins as reliability bins into `out`; returns how
+    /// many were written (at most `out.len()`).
+    pub fn reliability(&self, out: &mut [ReliabilityBin]) -> usize {
+        let mut m = 0;
+        for (b, s) in self.bins.iter().enumerate() {
+            if s.count == 0 || s.weight <= 0.0 || m >= out.len() {
+                continue;
+            }
+            let obs = s.observed();
+            let (lo, hi) = wilson_interval(obs, s.weight, Z95);
+            out[m] = ReliabilityBin {
+                lower: self.edges[b],
+                upper: self.edges[b + 1],
+                count: s.count,
+                weight: s.weight,
+                mean_p: s.mean_p(),
+                observed: obs,
+                ci_low: lo,
+                ci_high: hi,
+            };
+            m += 1;
+        }
+        m
+    }
+}
+
+/// Brier score (weighted mean squared error). Never allocates.
+pub fn brier(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    validate_metric_input(probs, labels, weights)?;
+    if probs.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput, "probabilities"));
+    }
+    let (mut s, mut tw) = (0.0, 0.0);
+    for i in 0..probs.len() {
+        let w = weights.map_or(1.0, |w| w[i]);
+        let d = probs[i] - labels[i];
+        s += w * d * d;
+        tw += w;
+    }
+    Ok(s / tw)
+}
+
+/// Log-loss with probabilities clipped to `[1e-15, 1 − 1e-15]`. Never allocates.
+pub fn log_loss(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    validate_metric_input(probs, labels, weights)?;
+    if probs.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput, "probabilities"));
+    }
+    let (mut s, mut tw) = (0.0, 0.0);
+    for i in 0..probs.len() {
+        let w = weights.map_or(1.0, |w| w[i]);
+        let p = probs[i].clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
+        let y = labels[i];
+        s += -w * (y * libm::log(p) + (1.0 - y) * libm::log(1.0 - p));
+        tw += w;
+    }
+    Ok(s / tw)
+}
+
+/// The tolerance `τ(N, K) = max(0.015, ĉ·√(K/N))`: how much AECE a perfectly
+/// calibrated model shows by chance with N samples in K bins.
+pub fn tau(n: u64, k: usize, c_hat: f64) -> f64 {
+    if n == 0 {
+        return f64::INFINITY;
+    }
+    (c_hat * libm::sqrt(k as f64 / n as f64)).max(0.015)
+}
+
+#[cfg(feature = "alloc")]
+pub use self::owned::*;
+
+#[cfg(feature = "alloc")]
+mod owned {
+    use super::*;
+    use crate::binning::{BinStrategy, SELECT_BUCKETS, SelectScratch};
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    /// Every metric of one set of probabilities.
+    #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Metrics {
+        /// Points.
+        pub n: u64,
+        /// ECE over K equal-width bins.
+        pub ece: f64,
+        /// Adaptive ECE over K equal-mass bins.
+        pub aece: f64,
+        /// MCE over K equal-width bins.
+        pub mce: f64,
+        /// Debiased L2 error over K equal-mass bins.
+        pub dece: f64,
+        /// Brier score.
+        pub brier: f64,
+        /// Log-loss.
+        pub log_loss: f64,
+        /// Equal-mass bins merged away as duplicate edges, in % of K.
+        pub merged_bin_percent: f64,
+    }
+
+    /// Edges of K bins of the given strategy over probabilities.
+    pub fn probability_edges(
+        probs: &[f64],
+        k: usize,
+        strategy: BinStrategy,
+    ) -> Result<(Vec<f64>, binning::EdgeSummary)> {
+        let mut edges = vec![0.0; k.max(1) + 1];
+        match strategy {
+            BinStrategy::EqualWidth => {
+                binning::equal_width_edges(0.0, 1.0, k, &mut edges)?;
+                Ok((edges, binning::EdgeSummary { bins: k, merged: 0 }))
+            }
+            BinStrategy::EqualMass => {
+                for (i, &p) in probs.iter().enumerate() {
+                    check_p(p, i)?;
+                }
+                let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; probs.len()]);
+                let s = binning::equal_mass_edges(
+                    probs,
+                    0.0,
+                    1.0,
+                    k,
+                    SelectScratch { hist: &mut hist, values: &mut vals },
+                    &mut edges,
+                )?;
+                edges.truncate(s.bins + 1);
+                Ok((edges, s))
+            }
+        }
+    }
+
+    /// Accumulates `probs` over K bins of `strategy`.
+    pub fn binned(
+        probs: &[f64],
+        labels: &[f64],
+        weights: Option<&[f64]>,
+        k: usize,
+        strategy: BinStrategy,
+    ) -> Result<(BinnedSummary, Vec<ReliabilityBin>, binning::EdgeSummary)> {
+        validate_metric_input(probs, labels, weights)?;
+        if probs.is_empty() {
+            return Err(Error::new(ErrorKind::EmptyInput, "probabilities"));
+        }
+        let (edges, es) = probability_edges(probs, k, strategy)?;
+        let mut bins = vec![BinStats::default(); edges.len() - 1];
+        let mut acc = BinnedAccumulator::new(&edges, &mut bins)?;
+        acc.add_batch(probs, labels, weights)?;
+        let mut rel = vec![
+            ReliabilityBin {
+                lower: 0.0,
+                upper: 0.0,
+                count: 0,
+                weight: 0.0,
+                mean_p: 0.0,
+                observed: 0.0,
+                ci_low: 0.0,
+                ci_high: 0.0
+            };
+            edges.len() - 1
+        ];
+        let m = acc.reliability(&mut rel);
+        rel.truncate(m);
+        Ok((acc.summary(), rel, es))
+    }
+
+    /// ECE over K equal-width bins.
+    pub fn ece(probs: &[f64], labels: &[f64], weights: Option<&[f64]>, k: usize) -> Result<f64> {
+        Ok(binned(probs, labels, weights, k, BinStrategy::EqualWidth)?.0.calibration_error)
+    }
+    /// Adaptive ECE over K equal-mass bins.
+    pub fn aece(probs: &[f64], labels: &[f64], weights: Option<&[f64]>, k: usize) -> Result<f64> {
+        Ok(binned(probs, labels, weights, k, BinStrategy::EqualMass)?.0.calibration_error)
+    }
+    /// MCE over K equal-width bins.
+    pub fn mce(probs: &[f64], labels: &[f64], weights: Option<&[f64]>, k: usize) -> Result<f64> {
+        Ok(binned(probs, labels, weights, k, BinStrategy::EqualWidth)?.0.max_calibration_error)
+    }
+    /// Debiased L2 calibration error over K equal-mass bins.
+    pub fn dece(probs: &[f64], labels: &[f64], weights: Option<&[f64]>, k: usize) -> Result<f64> {
+        Ok(binned(probs, labels, weights, k, BinStrategy::EqualMass)?.0.debiased)
+    }
+    /// Reliability bins (non-empty bins only).
+    pub fn reliability_bins(
+        probs: &[f64],
+        labels: &[f64],
+        weights: Option<&[f64]>,
+        k: usize,
+        strategy: BinStrategy,
+    ) -> Result<Vec<ReliabilityBin>> {
+        Ok(binned(probs, labels, weights, k, strategy)?.1)
+    }
+
+    /// All metrics with K bins.
+    pub fn evaluate(probs: &[f64], labels: &[f64], weights: Option<&[f64]>, k: usize) -> Result<Metrics> {
+        let (w, _, _) = binned(probs, labels, weights, k, BinStrategy::EqualWidth)?;
+        let (m, _, es) = binned(probs, labels, weights, k, BinStrategy::EqualMass)?;
+        Ok(Metrics {
+            n: w.n,
+            ece: w.calibration_error,
+            aece: m.calibration_error,
+            mce: w.max_calibration_error,
+            dece: m.debiased,
+            brier: w.brier,
+            log_loss: log_loss(probs, labels, weights)?,
+            merged_bin_percent: es.merged_percent(),
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! The AECE tolerance τ and the bootstrap of its constant ĉ.
+//!
+//! A perfectly calibrated model still shows some AECE with finite data. ĉ
+//! measures how much, for one class's score distribution: resample the
+//! class's scores, relabel each by Bernoulli(g(s)) so the map is calibrated
+//! by construction, and take the 95th percentile of the AECEs, scaled by
+//! `√(N/K)`. Then `τ(N, K) = max(0.015, ĉ·√(K/N))` (see
+//! [`metrics::tau`](crate::metrics::tau)).
+
+use crate::binning::{self, SELECT_BUCKETS, SelectScratch};
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{BinStats, BinnedAccumulator};
+use crate::rng::SeededRng;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Samples a class needs before calib governs it with a bootstrapped ĉ.
+pub const GOVERNANCE_MIN_SAMPLES: usize = 10_000;
+
+/// Options of the ĉ bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootstrapOptions {
+    /// Resamples B.
+    pub resamples: usize,
+    /// Equal-mass bins K of the AECE.
+    pub bins: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Fewest samples accepted (use [`GOVERNANCE_MIN_SAMPLES`] for governance).
+    pub min_samples: usize,
+}
+
+impl Default for BootstrapOptions {
+    fn default() -> Self {
+        BootstrapOptions { resamples: 200, bins: 15, seed: 0x00ca_11b0, min_samples: GOVERNANCE_MIN_SAMPLES }
+    }
+}
+
+/// numpy's default ("linear") quantile of sorted values.
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    let h = (n - 1) as f64 * q;
+    let f = libm::floor(h);
+    let i = f as usize;
+    let t = h - f;
+    if i + 1 >= n {
+        return sorted[n - 1];
+    }
+    let (a, b) = (sorted[i], sorted[i + 1]);
+    let d = b - a;
+    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+}
+
+/// Bootstraps ĉ from a class's calibrated probabilities `g(s_i)`.
+/// Deterministic for a given seed. Returns the AECEs too (sorted).
+pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result<(f64, Vec<f64>)> {
+    let n = calibrated.len();
+    if n < options.min_samples.max(2) {
+        return Err(Error::new(ErrorKind::TooFewSamples, "ĉ bootstrap").at(n).expected(options.min_samples.max(2)));
+    }
+    if options.resamples == 0 || options.bins == 0 {
+        return Err(Error::new(ErrorKind::InvalidParameter, "bootstrap resamples/bins").value(0.0));
+    }
+    for (i, &p) in calibrated.iter().enumerate() {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Error::new(ErrorKind::ProbabilityOutOfRange, "calibrated").at(i).value(p));
+        }
+    }
+    let k = options.bins;
+    let mut rng = SeededRng::new(options.seed);
+    let (mut ps, mut ys) = (vec![0.0; n], vec![0.0; n]);
+    let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; n]);
+    let mut edges = vec![0.0; k + 1];
+    let mut bins = vec![BinStats::default(); k];
+    let mut aeces = Vec::with_capacity(options.resamples);
+    for _ in 0..options.resamples {
+        for j in 0..n {
+            let p = calibrated[rng.index(n)];
+            ps[j] = p;
+            ys[j] = rng.bernoulli(p);
+        }
+        let es = binning::equal_mass_edges(
+            &ps,
+            0.0,
+            1.0,
+            k,
+            SelectScratch { hist: &mut hist, values: &mut vals },
+            &mut edges,
+        )?;
+        let mut acc = BinnedAccumulator::new(&edges[..=es.bins], &mut bins)?;
+        acc.add_batch(&ps, &ys, None)?;
+        aeces.push(acc.summary().calibration_error);
+    }
+    aeces.sort_unstable_by(|a, b| a.total_cmp(b));
+    let q95 = quantile_sorted(&aeces, 0.95);
+    Ok((q95 * libm::sqrt(n as f64 / k as f64), aeces))
+}

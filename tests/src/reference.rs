@@ -1,0 +1,1 @@
+//! Reference implementations: slow, short and obviously right.
