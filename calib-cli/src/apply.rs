@@ -80,10 +80,10 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
             out.push_field(&format_prob(p));
             wtr.write_record(&out)?;
             n += 1;
-            if let Some(pb) = &pb {
-                if n % 65536 == 0 {
-                    pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
-                }
+            if let Some(pb) = &pb
+                && n.is_multiple_of(65536)
+            {
+                pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
             }
         }
         wtr.flush()?;
@@ -116,7 +116,12 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
             tmp.seek(SeekFrom::Start(0)).map_err(|e| CliError::Usage(e.to_string()))?;
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            std::io::copy(&mut tmp, &mut lock).map_err(|e| CliError::Usage(format!("cannot write to stdout: {e}")))?;
+            match std::io::copy(&mut tmp, &mut lock) {
+                Ok(_) => {}
+                // The reader went away (`calib apply … | head`): not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+                Err(e) => return Err(CliError::Usage(format!("cannot write to stdout: {e}"))),
+            }
         }
     }
     if let Some(pb) = pb {

@@ -33,11 +33,11 @@ pub fn run(a: DemoArgs) -> Result<u8, CliError> {
         let mut s = Vec::new();
         let mut l = Vec::new();
         let mut c = Vec::new();
-        for i in 0..d.score.len() {
+        for (i, &name) in names.iter().enumerate() {
             if d.train[i] == train {
                 s.push(d.score[i]);
                 l.push(d.label[i]);
-                c.push(names[i]);
+                c.push(name);
             }
         }
         (s, l, c)
@@ -68,23 +68,23 @@ pub fn run(a: DemoArgs) -> Result<u8, CliError> {
         panels_data.push((name, rb, ra));
     }
 
-    println!(
+    outln!(
         "calib demo: {} rows from a miscalibrated ranker over {} query classes (seed {})",
         a.rows,
         DEMO_CLASSES.len(),
         a.seed
     );
-    println!(
+    outln!(
         "fitted per-class isotonic maps on {} training rows; metrics on {} held-out rows, {k} bins\n",
         ts.len(),
         hs.len()
     );
-    println!(
+    outln!(
         "{:<14} {:>7}  {:>17}  {:>17}  {:>17}  {:>17}",
         "class", "rows", "ECE before→after", "AECE before→after", "DECE before→after", "Brier before→after"
     );
     for (name, n, b, af) in &rows {
-        println!(
+        outln!(
             "{:<14} {:>7}  {:>7.4} → {:<7.4}  {:>7.4} → {:<7.4}  {:>7.4} → {:<7.4}  {:>7.4} → {:<7.4}",
             name, n, b.ece, af.ece, b.aece, af.aece, b.dece, af.dece, b.brier, af.brier
         );
@@ -110,16 +110,16 @@ pub fn run(a: DemoArgs) -> Result<u8, CliError> {
     let holdout_path = a.out.join("holdout.csv");
     io::write_atomic(&holdout_path, |w| {
         writeln!(w, "query_id,class,score,label")?;
-        for i in 0..d.score.len() {
+        for (i, name) in names.iter().enumerate() {
             if !d.train[i] {
-                writeln!(w, "{},{},{},{}", d.query_id[i], names[i], d.score[i], d.label[i])?;
+                writeln!(w, "{},{},{},{}", d.query_id[i], name, d.score[i], d.label[i])?;
             }
         }
         Ok(())
     })?;
-    println!("\nwrote {}", model_path.display());
-    println!("wrote {}", svg_path.display());
-    println!(
+    outln!("\nwrote {}", model_path.display());
+    outln!("wrote {}", svg_path.display());
+    outln!(
         "wrote {} (try: calib eval --input {} --model {})",
         holdout_path.display(),
         holdout_path.display(),

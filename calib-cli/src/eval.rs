@@ -51,10 +51,11 @@ pub fn run(a: EvalArgs) -> Result<u8, CliError> {
     };
     let m = metrics::evaluate(&probs, labels, cols.weight.as_deref(), a.bins as usize).map_err(|e| {
         let mut err = cols.locate(&e, "score");
-        if let CliError::Input { message, .. } = &mut err {
-            if a.model.is_some() && e.kind() == calib_core::ErrorKind::ProbabilityOutOfRange {
-                message.push_str(" (the model's output; was the model fitted with --out-of-bounds nan?)");
-            }
+        if let CliError::Input { message, .. } = &mut err
+            && a.model.is_some()
+            && e.kind() == calib_core::ErrorKind::ProbabilityOutOfRange
+        {
+            message.push_str(" (the model's output; was the model fitted with --out-of-bounds nan?)");
         }
         err
     })?;
@@ -69,9 +70,9 @@ pub fn run(a: EvalArgs) -> Result<u8, CliError> {
         clamp_rate: stats.clamp_rate(),
     };
     if a.json {
-        println!("{}", serde_json::to_string(&out).expect("plain struct serialises"));
+        outln!("{}", serde_json::to_string(&out).expect("plain struct serialises"));
     } else {
-        println!("metrics of the {column} over {} rows, {} bins", out.n, a.bins);
+        outln!("metrics of the {column} over {} rows, {} bins", out.n, a.bins);
         for (name, v) in [
             ("ECE", out.ece),
             ("AECE", out.aece),
@@ -81,7 +82,7 @@ pub fn run(a: EvalArgs) -> Result<u8, CliError> {
             ("log-loss", out.log_loss),
             ("clamp rate", out.clamp_rate),
         ] {
-            println!("  {name:<11} {v:.6}");
+            outln!("  {name:<11} {v:.6}");
         }
     }
     Ok(0)

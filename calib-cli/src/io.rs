@@ -152,10 +152,10 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
         if let (Some(c), Some(v)) = (query_c, cols.query_id.as_mut()) {
             v.push(get(c).to_string());
         }
-        if let Some(pb) = &pb {
-            if cols.lines.len() % 65536 == 0 {
-                pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
-            }
+        if let Some(pb) = &pb
+            && cols.lines.len().is_multiple_of(65536)
+        {
+            pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
         }
     }
     if let Some(pb) = pb {
@@ -206,6 +206,12 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()
         let mut w = io::BufWriter::new(tmp.as_file_mut());
         f(&mut w).map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
         w.flush().map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
+    }
+    // Temp files are created owner-only; a result file is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
     }
     tmp.persist(path).map_err(|e| CliError::file(path, format!("cannot rename into place: {}", e.error)))?;
     Ok(())

@@ -3,6 +3,14 @@
 //! The CLI parses arguments, reads and writes files and prints; every number
 //! it shows is computed by calib-core.
 
+/// `println!` that ends the process quietly when stdout is closed (e.g.
+/// `calib demo | head`) instead of panicking on a broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::emit_line(format_args!($($arg)*))
+    };
+}
+
 mod apply;
 mod demo;
 mod eval;
@@ -47,6 +55,18 @@ fn main() -> ExitCode {
             eprintln!("calib: error: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+pub(crate) fn emit_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("calib: error: cannot write to stdout: {e}");
+        std::process::exit(2);
     }
 }
 

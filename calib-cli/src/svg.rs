@@ -82,6 +82,11 @@ pub fn reliability_svg(title: &str, panels: &[Panel<'_>]) -> String {
             x0 + pw / 2.0,
             py(0.0) + 32.0
         );
+        let (lx, ly) = (x0 - 34.0, y0 + ph / 2.0);
+        let _ = write!(
+            s,
+            r#"<text x="{lx}" y="{ly}" text-anchor="middle" transform="rotate(-90 {lx} {ly})">observed rate</text>"#
+        );
         for (k, ser) in panel.series.iter().enumerate() {
             let _ = write!(s, r#"<g class="series" data-label="{}" data-bins="{}">"#, esc(ser.label), ser.bins.len());
             let pts: Vec<String> =

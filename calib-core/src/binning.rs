@@ -158,11 +158,34 @@ pub fn equal_mass_edges(
     scratch: SelectScratch<'_>,
     out: &mut [f64],
 ) -> Result<EdgeSummary> {
+    equal_mass_edges_where(values, None, lo, hi, k, scratch, out)
+}
+
+/// [`equal_mass_edges`] over the values whose weight is positive (all of
+/// them when `weights` is `None`): rows a fit ignores must not move edges.
+pub fn equal_mass_edges_where(
+    values: &[f64],
+    weights: Option<&[f64]>,
+    lo: f64,
+    hi: f64,
+    k: usize,
+    scratch: SelectScratch<'_>,
+    out: &mut [f64],
+) -> Result<EdgeSummary> {
     check_k(k)?;
-    if !(lo <= hi) {
+    if lo.partial_cmp(&hi).is_none_or(|o| o == core::cmp::Ordering::Greater) {
         return Err(Error::new(ErrorKind::InvalidParameter, "edge range (lo > hi)").value(lo));
     }
-    let n = values.len();
+    if let Some(w) = weights
+        && w.len() != values.len()
+    {
+        return Err(Error::new(ErrorKind::LengthMismatch, "weights").at(w.len()).expected(values.len()));
+    }
+    let kept = |i: usize| weights.is_none_or(|w| w[i] > 0.0);
+    let n = match weights {
+        None => values.len(),
+        Some(w) => w.iter().filter(|&&x| x > 0.0).count(),
+    };
     if n == 0 {
         return Err(Error::new(ErrorKind::EmptyInput, "values"));
     }
@@ -189,8 +212,10 @@ pub fn equal_mass_edges(
     }
     let hist = &mut scratch.hist[..SELECT_BUCKETS];
     hist.iter_mut().for_each(|c| *c = 0);
-    for &v in values {
-        hist[bucket(v)] += 1;
+    for (i, &v) in values.iter().enumerate() {
+        if kept(i) {
+            hist[bucket(v)] += 1;
+        }
     }
     let mut total = 0u32;
     for c in hist.iter_mut() {
@@ -219,8 +244,8 @@ pub fn equal_mass_edges(
     // union holds every wanted rank, in rank order.
     let buf = &mut scratch.values[..n];
     let mut g = 0usize;
-    for &v in values {
-        if hist[bucket(v)] & WANT != 0 {
+    for (i, &v) in values.iter().enumerate() {
+        if kept(i) && hist[bucket(v)] & WANT != 0 {
             buf[g] = v;
             g += 1;
         }
@@ -231,7 +256,7 @@ pub fn equal_mass_edges(
     // counts gathered values in wanted buckets below the current one.
     let (mut before, mut cursor) = (0usize, 0usize);
     out[0] = lo;
-    for i in 1..k {
+    for (i, edge) in out.iter_mut().enumerate().take(k).skip(1) {
         let (r, t) = rank_of(i);
         let b = find(hist, r);
         while cursor < b {
@@ -245,7 +270,7 @@ pub fn equal_mass_edges(
         // Rank r+1 is the next gathered value: its bucket is wanted too and
         // every bucket in between is empty.
         let next = if r + 1 < n { gathered[pos + 1] } else { a };
-        out[i] = lerp(a, next, t).clamp(lo, hi);
+        *edge = lerp(a, next, t).clamp(lo, hi);
     }
     out[k] = hi;
     Ok(dedup_edges(&mut out[..=k], k))

@@ -129,7 +129,7 @@ pub fn fit_into(
             }
             binning::EdgeSummary { bins: m - 1, merged: k - (m - 1) }
         }
-        BinStrategy::EqualMass => binning::equal_mass_edges(scores, lo, hi, k, buf.select, edges)?,
+        BinStrategy::EqualMass => binning::equal_mass_edges_where(scores, weights, lo, hi, k, buf.select, edges)?,
     };
     let mut bins = summary.bins;
     let count = |edges: &[f64], bins: usize, counts: &mut [u64], ws: &mut [f64], sums: &mut [f64]| {

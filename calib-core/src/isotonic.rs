@@ -47,20 +47,20 @@ impl Default for IsotonicOptions {
 impl IsotonicOptions {
     /// Checks that bounds are not NaN and `y_min <= y_max`.
     pub fn validate(&self) -> Result<()> {
-        if let Some(v) = self.y_min {
-            if v.is_nan() {
-                return Err(Error::new(ErrorKind::InvalidParameter, "y_min").value(v));
-            }
+        if let Some(v) = self.y_min
+            && v.is_nan()
+        {
+            return Err(Error::new(ErrorKind::InvalidParameter, "y_min").value(v));
         }
-        if let Some(v) = self.y_max {
-            if v.is_nan() {
-                return Err(Error::new(ErrorKind::InvalidParameter, "y_max").value(v));
-            }
+        if let Some(v) = self.y_max
+            && v.is_nan()
+        {
+            return Err(Error::new(ErrorKind::InvalidParameter, "y_max").value(v));
         }
-        if let (Some(a), Some(b)) = (self.y_min, self.y_max) {
-            if a > b {
-                return Err(Error::new(ErrorKind::InvalidParameter, "y_min (greater than y_max)").value(a));
-            }
+        if let (Some(a), Some(b)) = (self.y_min, self.y_max)
+            && a > b
+        {
+            return Err(Error::new(ErrorKind::InvalidParameter, "y_min (greater than y_max)").value(a));
         }
         Ok(())
     }

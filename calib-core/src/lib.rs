@@ -97,3 +97,8 @@ pub mod synthetic;
 pub mod tolerance;
 
 pub use error::{Error, ErrorKind, Result};
+
+// The README's Rust example runs as a doctest, so it cannot rot.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

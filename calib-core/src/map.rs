@@ -57,10 +57,10 @@ impl ApplyOptions {
         if !(self.epsilon >= 0.0 && self.epsilon < 0.5) {
             return Err(Error::new(ErrorKind::InvalidParameter, "epsilon").value(self.epsilon));
         }
-        if let NonFinite::Fallback(v) = self.non_finite {
-            if !v.is_finite() {
-                return Err(Error::new(ErrorKind::InvalidParameter, "non-finite fallback").value(v));
-            }
+        if let NonFinite::Fallback(v) = self.non_finite
+            && !v.is_finite()
+        {
+            return Err(Error::new(ErrorKind::InvalidParameter, "non-finite fallback").value(v));
         }
         Ok(())
     }

@@ -80,7 +80,7 @@ pub struct ReliabilityBin {
 
 /// Wilson score interval for rate `p` observed over `n` (weight) trials.
 pub fn wilson_interval(p: f64, n: f64, z: f64) -> (f64, f64) {
-    if !(n > 0.0) {
+    if n.is_nan() || n <= 0.0 {
         return (0.0, 1.0);
     }
     let z2 = z * z;

@@ -94,8 +94,21 @@ struct OwnedMap {
 }
 
 impl OwnedMap {
-    fn new(data: MapData, what: &str) -> Result<Self> {
+    fn new(data: MapData, method: Method, what: &str) -> Result<Self> {
         validate_breakpoints(&data.x, &data.y).map_err(|e| bad_model(format!("map {what}: {e}")))?;
+        // Fitted values are label means, so a model promising probabilities
+        // outside [0, 1] (or an isotonic map that is not monotone) was not
+        // written by calib's fit: refuse it rather than serve it.
+        if let Some((i, v)) = data.y.iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
+            return Err(bad_model(format!("map {what}: value {v} at index {i} of y is outside [0, 1]")));
+        }
+        if method == Method::Isotonic
+            && let Some(i) = (1..data.y.len())
+                .find(|&i| if data.increasing { data.y[i] < data.y[i - 1] } else { data.y[i] > data.y[i - 1] })
+        {
+            let dir = if data.increasing { "non-decreasing" } else { "non-increasing" };
+            return Err(bad_model(format!("map {what}: y is not {dir} at index {i} ({})", data.y[i])));
+        }
         let mut cells = vec![0u32; CellIndex::buffer_len(data.x.len())];
         CellIndex::build(&data.x, &mut cells).map_err(|e| bad_model(format!("map {what}: {e}")))?;
         let geometry = CellIndex::geometry(&data.x);
@@ -133,10 +146,10 @@ impl Model {
         let options =
             ApplyOptions { out_of_bounds: file.out_of_bounds, non_finite: file.non_finite, epsilon: file.epsilon };
         options.validate().map_err(|e| bad_model(e.to_string()))?;
-        let global = OwnedMap::new(file.global.clone(), "global")?;
+        let global = OwnedMap::new(file.global.clone(), file.method, "global")?;
         let mut classes = BTreeMap::new();
         for (name, data) in &file.classes {
-            classes.insert(name.clone(), OwnedMap::new(data.clone(), &format!("class {name:?}"))?);
+            classes.insert(name.clone(), OwnedMap::new(data.clone(), file.method, &format!("class {name:?}"))?);
         }
         Ok(Model { file, global, classes, options })
     }
@@ -345,10 +358,10 @@ pub fn fit_model<S: AsRef<str>>(
     isotonic::validate_labels(labels)?;
     let options = ApplyOptions { out_of_bounds: cfg.out_of_bounds, non_finite: cfg.non_finite, epsilon: cfg.epsilon };
     options.validate()?;
-    if let Some(c) = classes {
-        if c.len() != scores.len() {
-            return Err(Error::new(ErrorKind::LengthMismatch, "classes").at(c.len()).expected(scores.len()));
-        }
+    if let Some(c) = classes
+        && c.len() != scores.len()
+    {
+        return Err(Error::new(ErrorKind::LengthMismatch, "classes").at(c.len()).expected(scores.len()));
     }
     let global = fit_map(scores, labels, weights, cfg)?;
     let mut class_maps = BTreeMap::new();

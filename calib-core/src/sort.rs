@@ -46,8 +46,7 @@ pub(crate) fn radix_sort<T: Copy>(v: &mut Vec<(u64, T)>) {
             *o = acc;
             acc += c;
         }
-        let (src, dst): (&[(u64, T)], &mut [(u64, T)]) =
-            if in_v { (&v[..], &mut buf[..]) } else { (&buf[..], &mut v[..]) };
+        let (src, dst) = if in_v { (v.as_slice(), buf.as_mut_slice()) } else { (buf.as_slice(), v.as_mut_slice()) };
         for &r in src.iter() {
             let b = ((r.0 >> (8 * d)) & 0xff) as usize;
             dst[offs[b]] = r;

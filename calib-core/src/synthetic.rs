@@ -36,9 +36,9 @@ pub fn demo_dataset(n: usize, seed: u64) -> Dataset {
     // Per class: latent mean and spread, and the true map from the ranker's
     // logit z to the log-odds of relevance (slope, intercept).
     let spec = [
-        (0.8, 1.6, 0.55, 0.9),  // navigational: under-confident
-        (-0.6, 1.4, 1.8, -0.4), // informational: over-confident
-        (-0.2, 1.2, 1.0, -1.1), // transactional: shifted
+        (0.8, 1.6, 0.55, 0.9),  // navigational: scores too extreme, and too low
+        (-0.6, 1.4, 1.8, -0.4), // informational: scores not extreme enough
+        (-0.2, 1.2, 1.0, -1.1), // transactional: scores too high throughout
     ];
     let per_query = 20;
     let mut d = Dataset {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every calib test. Installs what is missing first (idempotent; fast
+# when everything is already there), so it works on a fresh machine:
+#   - rustfmt and clippy, and a bare-metal target for the no_std build;
+#   - a Python venv (.venv) with the pinned tools of scripts/requirements-dev.txt
+#     (scikit-learn is the reference calib's conformance vectors come from).
+# Every step runs even under CI=true; nothing is skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+installed=$(rustup component list --installed 2>/dev/null || true)
+for c in rustfmt clippy; do
+  grep -q "^$c" <<<"$installed" || rustup component add "$c"
+done
+# A target without std proves calib-core's no_std build links no std, which
+# a host build cannot (a dependency could turn std on unnoticed).
+NOSTD_TARGET=thumbv7em-none-eabihf
+rustup target list --installed | grep -qx "$NOSTD_TARGET" || rustup target add "$NOSTD_TARGET"
+
+step "python tools (.venv)"
+VENV="$ROOT/.venv"
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s scripts/requirements-dev.txt "$VENV/.calib-requirements"; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-dev.txt
+  cp scripts/requirements-dev.txt "$VENV/.calib-requirements"
+fi
+export CALIB_PYTHON="$VENV/bin/python"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "calib-core without std ($NOSTD_TARGET): no features, then alloc"
+cargo build -p calib-core --no-default-features --target "$NOSTD_TARGET" --locked
+cargo build -p calib-core --no-default-features --features alloc --target "$NOSTD_TARGET" --locked
+
+step "docs (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked
+
+step "cargo test (workspace, release-mode property tests in debug profile)"
+cargo test --workspace --locked
+
+step "benches compile"
+cargo bench -p calib-benches --no-run --locked
+
+step "all tests passed"

@@ -1,0 +1,137 @@
+//! Every kind of bad input gets its own error kind and a message that names
+//! the offending value and its position.
+
+use calib_core::ErrorKind;
+use calib_core::isotonic::{self, IsotonicOptions};
+use calib_core::map::{ApplyOptions, MapRef, NonFinite, OutOfBounds};
+use calib_core::metrics;
+use calib_core::model::{FitConfig, Model, fit_model};
+use calib_core::tolerance::{BootstrapOptions, bootstrap_c_hat};
+
+fn fit_err(s: &[f64], y: &[f64], w: Option<&[f64]>) -> calib_core::Error {
+    fit_model::<&str>(s, y, w, None, &FitConfig::default()).unwrap_err()
+}
+
+#[test]
+fn fit_errors_name_kind_index_and_value() {
+    let e = fit_err(&[], &[], None);
+    assert_eq!(e.kind(), ErrorKind::EmptyInput);
+    assert_eq!(e.to_string(), "empty input: scores has no elements");
+
+    let e = fit_err(&[0.1, 0.2], &[1.0], None);
+    assert_eq!(e.kind(), ErrorKind::LengthMismatch);
+    assert_eq!(e.to_string(), "length mismatch: labels has 1 elements, expected 2");
+
+    let e = fit_err(&[0.1, f64::NAN, 0.3], &[0.0, 1.0, 1.0], None);
+    assert_eq!((e.kind(), e.index()), (ErrorKind::NonFiniteScore, Some(1)));
+    assert_eq!(e.to_string(), "non-finite score NaN at index 1 of scores");
+
+    let e = fit_err(&[0.1, 0.2, 0.3], &[0.0, 1.0, 1.5], None);
+    assert_eq!((e.kind(), e.index(), e.offending_value()), (ErrorKind::LabelOutOfRange, Some(2), Some(1.5)));
+    assert_eq!(e.to_string(), "label 1.5 at index 2 of labels is outside [0, 1]");
+
+    let e = fit_err(&[0.1, 0.2], &[0.0, 1.0], Some(&[1.0, -2.0]));
+    assert_eq!((e.kind(), e.index()), (ErrorKind::InvalidWeight, Some(1)));
+    assert_eq!(e.to_string(), "weight -2 at index 1 of weights is negative or not finite");
+
+    let e = fit_err(&[0.1, 0.2], &[0.0, 1.0], Some(&[0.0, 0.0]));
+    assert_eq!(e.kind(), ErrorKind::TooFewSamples);
+    assert_eq!(e.code(), "too_few_samples");
+}
+
+#[test]
+fn isotonic_refuses_bad_options_and_unsorted_buffers() {
+    let bad = IsotonicOptions { y_min: Some(1.0), y_max: Some(0.0), ..Default::default() };
+    assert_eq!(isotonic::fit(&[1.0], &[1.0], None, &bad).unwrap_err().kind(), ErrorKind::InvalidParameter);
+    let (mut x, mut y, mut w) = ([0.2, 0.1], [0.0, 1.0], [1.0, 1.0]);
+    let mut blocks = [0usize; 2];
+    let e = isotonic::fit_sorted_in_place(
+        &mut x,
+        &mut y,
+        &mut w,
+        isotonic::PavScratch { blocks: &mut blocks, centroids: &mut [] },
+        &IsotonicOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::Unsorted, Some(1)));
+}
+
+#[test]
+fn apply_policies_report_position() {
+    let (xs, ys) = ([0.0, 1.0], [0.1, 0.9]);
+    let strict = ApplyOptions { out_of_bounds: OutOfBounds::Error, non_finite: NonFinite::Error, epsilon: 0.0 };
+    let m = MapRef::new(&xs, &ys, strict).unwrap();
+    let mut out = [0.0; 3];
+    let mut st = Default::default();
+    let e = m.apply_batch(&[0.5, 2.0, 0.1], &mut out, &mut st).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::OutOfBounds, Some(1)));
+    assert_eq!(e.to_string(), "score 2 at index 1 of scores is outside the calibration map's range");
+    let e = m.apply_batch(&[0.5, 0.2, f64::INFINITY], &mut out, &mut st).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::NonFiniteInput, Some(2)));
+
+    let fallback = ApplyOptions { non_finite: NonFinite::Fallback(0.5), ..Default::default() };
+    let m = MapRef::new(&xs, &ys, fallback).unwrap();
+    let mut st = Default::default();
+    m.apply_batch(&[f64::NAN, -1.0, 0.5], &mut out, &mut st).unwrap();
+    assert_eq!(out, [0.5, 0.1, 0.5]);
+    assert_eq!((st.n, st.non_finite, st.out_of_range), (3, 1, 1));
+    assert!((st.clamp_rate() - 2.0 / 3.0).abs() < 1e-15);
+
+    let eps = ApplyOptions { epsilon: 0.2, ..Default::default() };
+    let m = MapRef::new(&xs, &ys, eps).unwrap();
+    assert_eq!(m.apply(0.0).unwrap(), 0.2);
+    assert_eq!(m.apply(1.0).unwrap(), 0.8);
+    assert_eq!(
+        MapRef::new(&xs, &ys, ApplyOptions { epsilon: 0.7, ..Default::default() }).unwrap_err().kind(),
+        ErrorKind::InvalidParameter
+    );
+
+    let e = MapRef::new(&[0.0, 0.0], &[0.0, 1.0], ApplyOptions::default()).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::Unsorted, Some(1)));
+}
+
+#[test]
+fn metric_errors_name_the_probability() {
+    let e = metrics::ece(&[0.2, 1.2], &[0.0, 1.0], None, 10).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::ProbabilityOutOfRange, Some(1)));
+    assert_eq!(e.to_string(), "probability 1.2 at index 1 of probabilities is outside [0, 1]");
+    assert_eq!(metrics::brier(&[], &[], None).unwrap_err().kind(), ErrorKind::EmptyInput);
+    assert_eq!(metrics::ece(&[0.2], &[0.0], None, 0).unwrap_err().kind(), ErrorKind::InvalidParameter);
+}
+
+#[test]
+fn bootstrap_needs_enough_samples() {
+    let e = bootstrap_c_hat(&[0.5; 100], &BootstrapOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooFewSamples);
+    assert_eq!(e.to_string(), "too few samples for ĉ bootstrap: 100 given, at least 10000 needed");
+}
+
+#[test]
+fn models_refuse_unknown_versions_bad_maps_and_unknown_classes() {
+    let m = fit_model(
+        &[0.1, 0.9, 0.2, 0.8],
+        &[0.0, 1.0, 0.0, 1.0],
+        None,
+        Some(&["a", "a", "b", "b"]),
+        &FitConfig { min_class_samples: 2, ..Default::default() },
+    )
+    .unwrap();
+    let json = m.to_json();
+    let newer = json.replace("\"schema_version\":1", "\"schema_version\":2");
+    let e = Model::from_json(&newer).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadModel);
+    assert!(e.to_string().contains("unsupported schema_version 2"), "{e}");
+    let e = Model::from_json("{").unwrap_err();
+    assert!(e.to_string().starts_with("bad model: not valid JSON"), "{e}");
+    let e =
+        Model::from_json(&json.replace("\"method\":\"isotonic\"", "\"method\":\"isotonic\",\"extra\":1")).unwrap_err();
+    assert!(e.to_string().contains("unknown field"), "{e}");
+    let e = Model::from_json(&json.replace("\"x\":[0.1,0.9]", "\"x\":[0.9,0.1]")).unwrap_err();
+    assert!(e.to_string().contains("out of order"), "{e}");
+    let e = m.class_map("zzz").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::UnknownClass);
+    assert_eq!(e.to_string(), "unknown class: \"zzz\"");
+    // Unknown classes are served by the global map.
+    assert_eq!(m.apply(Some("zzz"), 0.5).unwrap(), m.apply(None, 0.5).unwrap());
+    assert_eq!(m.classes().collect::<Vec<_>>(), ["a", "b"]);
+}
