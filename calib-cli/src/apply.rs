@@ -27,13 +27,20 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
     let mut rdr =
         csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::with_capacity(1 << 20, f));
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
-    let score_c = headers
-        .iter()
-        .position(|h| h.trim() == "score")
-        .ok_or_else(|| CliError::file(path, "missing required column \"score\""))?;
+    let score_c = headers.iter().position(|h| h.trim() == "score").ok_or_else(|| CliError::Header {
+        file: path.display().to_string(),
+        message: if headers.iter().all(|h| h.is_empty()) {
+            "the file is empty: expected a header line naming the columns".to_string()
+        } else {
+            format!("missing required column \"score\" (header has: {})", headers.iter().collect::<Vec<_>>().join(", "))
+        },
+    })?;
     let class_c = headers.iter().position(|h| h.trim() == "class");
     if headers.iter().any(|h| h.trim() == "calibrated") {
-        return Err(CliError::file(path, "the input already has a \"calibrated\" column"));
+        return Err(CliError::Header {
+            file: path.display().to_string(),
+            message: "the input already has a \"calibrated\" column".to_string(),
+        });
     }
     let pb = io::progress_for(size);
     let mut stats = ApplyStats::default();
@@ -53,14 +60,14 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
                 Err(e) => {
                     return Ok(Err(CliError::Input {
                         file: path.display().to_string(),
-                        line: e.position().map(|p| p.line()).unwrap_or(0),
+                        line: e.position().map(|p| io::line_at(path, p.byte())).unwrap_or(0),
                         column: "-".into(),
                         message: format!("malformed CSV: {e}"),
                     }));
                 }
             }
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            let s = match io::parse_number(rec.get(score_c).unwrap_or("").trim(), path, line, score_c, "score") {
+            let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
+            let s = match io::parse_number(rec.get(score_c).unwrap_or("").trim(), path, byte, score_c, "score") {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
             };
@@ -70,9 +77,9 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
                 Err(e) => {
                     return Ok(Err(CliError::Input {
                         file: path.display().to_string(),
-                        line,
+                        line: io::line_at(path, byte),
                         column: format!("{} (score)", score_c + 1),
-                        message: e.to_string(),
+                        message: e.with_index(n as usize).to_string(),
                     }));
                 }
             };

@@ -81,12 +81,26 @@ pub fn run(a: DemoArgs) -> Result<u8, CliError> {
     );
     outln!(
         "{:<14} {:>7}  {:>17}  {:>17}  {:>17}  {:>17}",
-        "class", "rows", "ECE before→after", "AECE before→after", "DECE before→after", "Brier before→after"
+        "class",
+        "rows",
+        "ECE before→after",
+        "AECE before→after",
+        "DECE before→after",
+        "Brier before→after"
     );
     for (name, n, b, af) in &rows {
         outln!(
             "{:<14} {:>7}  {:>7.4} → {:<7.4}  {:>7.4} → {:<7.4}  {:>7.4} → {:<7.4}  {:>7.4} → {:<7.4}",
-            name, n, b.ece, af.ece, b.aece, af.aece, b.dece, af.dece, b.brier, af.brier
+            name,
+            n,
+            b.ece,
+            af.ece,
+            b.aece,
+            af.aece,
+            b.dece,
+            af.dece,
+            b.brier,
+            af.brier
         );
     }
 

@@ -80,7 +80,7 @@ pub struct FitArgs {
     #[arg(long, allow_negative_numbers = true)]
     y_max: Option<f64>,
     /// Probability floor ε: outputs clamped to [ε, 1−ε].
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     epsilon: f64,
     /// Classes with fewer rows use the global map.
     #[arg(long, default_value_t = 1000)]
@@ -119,7 +119,7 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
     };
     let labels = cols.label.as_deref().expect("label column was required");
     let model = fit_model(&cols.score, labels, cols.weight.as_deref(), cols.class.as_deref(), &cfg)
-        .map_err(|e| if e.index().is_some() { cols.locate(&e, "score") } else { CliError::Usage(e.to_string()) })?;
+        .map_err(|e| if e.index().is_some() { cols.locate(&e, "score") } else { CliError::file(&a.input, e) })?;
     let json = model.to_json_pretty();
     io::write_atomic(&a.out, |w| w.write_all(json.as_bytes()))?;
     let f = model.file();

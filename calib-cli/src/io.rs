@@ -13,6 +13,9 @@ pub enum CliError {
     /// Bad input data at a line and column.
     #[error("{file}:{line}: column {column}: {message}")]
     Input { file: String, line: u64, column: String, message: String },
+    /// A problem with the header line.
+    #[error("{file}:1: {message}")]
+    Header { file: String, message: String },
     /// A file that cannot be read, parsed or written.
     #[error("{file}: {message}")]
     File { file: String, message: String },
@@ -38,8 +41,8 @@ const PROGRESS_BYTES: u64 = 32 << 20;
 #[derive(Debug, Default)]
 pub struct Columns {
     pub path: PathBuf,
-    /// 1-based line of each row (for errors).
-    pub lines: Vec<u64>,
+    /// Byte offset of each row (its line is worked out only for errors).
+    pub offsets: Vec<u64>,
     pub score: Vec<f64>,
     pub label: Option<Vec<f64>>,
     pub weight: Option<Vec<f64>>,
@@ -79,10 +82,11 @@ pub fn progress_for(size: u64) -> Option<ProgressBar> {
     Some(pb)
 }
 
-pub fn parse_number(text: &str, file: &Path, line: u64, col: usize, name: &str) -> Result<f64, CliError> {
+/// Parses a number of the record at byte offset `byte`.
+pub fn parse_number(text: &str, file: &Path, byte: u64, col: usize, name: &str) -> Result<f64, CliError> {
     text.parse::<f64>().map_err(|_| CliError::Input {
         file: file.display().to_string(),
-        line,
+        line: line_at(file, byte),
         column: format!("{} ({name})", col + 1),
         message: format!("cannot parse {text:?} as a number"),
     })
@@ -99,8 +103,13 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
         .collect();
     let find = |name: &str| headers.iter().position(|h| h == name);
     let need = |name: &str| {
-        find(name).ok_or_else(|| {
-            CliError::file(path, format!("missing required column {name:?} (header has: {})", headers.join(", ")))
+        find(name).ok_or_else(|| CliError::Header {
+            file: path.display().to_string(),
+            message: if headers.iter().all(|h| h.is_empty()) {
+                "the file is empty: expected a header line naming the columns".to_string()
+            } else {
+                format!("missing required column {name:?} (header has: {})", headers.join(", "))
+            },
         })
     };
     let score_c = need("score")?;
@@ -127,7 +136,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| line_at(path, p.byte())).unwrap_or(0);
                 return Err(CliError::Input {
                     file: path.display().to_string(),
                     line,
@@ -136,15 +145,15 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
                 });
             }
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
         let get = |c: usize| rec.get(c).unwrap_or("");
-        cols.lines.push(line);
-        cols.score.push(parse_number(get(score_c), path, line, score_c, "score")?);
+        cols.offsets.push(byte);
+        cols.score.push(parse_number(get(score_c), path, byte, score_c, "score")?);
         if let (Some(c), Some(v)) = (label_c, cols.label.as_mut()) {
-            v.push(parse_number(get(c), path, line, c, "label")?);
+            v.push(parse_number(get(c), path, byte, c, "label")?);
         }
         if let (Some(c), Some(v)) = (weight_c, cols.weight.as_mut()) {
-            v.push(parse_number(get(c), path, line, c, "weight")?);
+            v.push(parse_number(get(c), path, byte, c, "weight")?);
         }
         if let (Some(c), Some(v)) = (class_c, cols.class.as_mut()) {
             v.push(get(c).to_string());
@@ -153,7 +162,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
             v.push(get(c).to_string());
         }
         if let Some(pb) = &pb
-            && cols.lines.len().is_multiple_of(65536)
+            && cols.offsets.len().is_multiple_of(65536)
         {
             pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
         }
@@ -176,11 +185,11 @@ impl Columns {
             _ => score_column,
         };
         match err.index() {
-            Some(i) if i < self.lines.len() => {
+            Some(i) if i < self.offsets.len() => {
                 let idx = self.headers.iter().position(|h| h == column).map(|c| c + 1);
                 CliError::Input {
                     file: self.path.display().to_string(),
-                    line: self.lines[i],
+                    line: line_at(&self.path, self.offsets[i]),
                     column: match idx {
                         Some(c) => format!("{c} ({column})"),
                         None => column.to_string(),
@@ -189,6 +198,38 @@ impl Columns {
                 }
             }
             _ => CliError::file(&self.path, err),
+        }
+    }
+}
+
+/// The 1-based line of the record that starts at (or after blank lines
+/// from) byte `byte` of `path`. Worked out from the file itself, only when
+/// an error needs it: the csv crate's own line count is off for `\r\n`
+/// files and skips blank lines before a record.
+pub fn line_at(path: &Path, byte: u64) -> u64 {
+    use std::io::Read;
+    let Ok(f) = File::open(path) else { return 0 };
+    let mut r = BufReader::new(f);
+    let (mut line, mut pos, mut buf) = (1u64, 0u64, [0u8; 1 << 16]);
+    // Count newlines before the record's offset, then skip the blank lines
+    // the parser stepped over: the record starts at the first other byte.
+    let mut at_record = false;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) | Err(_) => return line,
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            if pos >= byte {
+                at_record = true;
+            }
+            if at_record && b != b'\n' && b != b'\r' {
+                return line;
+            }
+            if b == b'\n' {
+                line += 1;
+            }
+            pos += 1;
         }
     }
 }

@@ -65,7 +65,7 @@ impl KPolicy {
 pub fn equal_width_edges(lo: f64, hi: f64, k: usize, out: &mut [f64]) -> Result<()> {
     check_k(k)?;
     if out.len() < k + 1 {
-        return Err(Error::new(ErrorKind::BufferTooSmall, "edges").at(out.len()).expected(k + 1));
+        return Err(Error::new(ErrorKind::BufferTooSmall, "edges").counts(out.len(), k + 1));
     }
     let span = hi - lo;
     for (i, e) in out[..=k].iter_mut().enumerate() {
@@ -179,7 +179,7 @@ pub fn equal_mass_edges_where(
     if let Some(w) = weights
         && w.len() != values.len()
     {
-        return Err(Error::new(ErrorKind::LengthMismatch, "weights").at(w.len()).expected(values.len()));
+        return Err(Error::new(ErrorKind::LengthMismatch, "weights").counts(w.len(), values.len()));
     }
     let kept = |i: usize| weights.is_none_or(|w| w[i] > 0.0);
     let n = match weights {
@@ -190,13 +190,13 @@ pub fn equal_mass_edges_where(
         return Err(Error::new(ErrorKind::EmptyInput, "values"));
     }
     if out.len() < k + 1 {
-        return Err(Error::new(ErrorKind::BufferTooSmall, "edges").at(out.len()).expected(k + 1));
+        return Err(Error::new(ErrorKind::BufferTooSmall, "edges").counts(out.len(), k + 1));
     }
     if scratch.hist.len() < SELECT_BUCKETS {
-        return Err(Error::new(ErrorKind::BufferTooSmall, "hist").at(scratch.hist.len()).expected(SELECT_BUCKETS));
+        return Err(Error::new(ErrorKind::BufferTooSmall, "hist").counts(scratch.hist.len(), SELECT_BUCKETS));
     }
     if scratch.values.len() < n {
-        return Err(Error::new(ErrorKind::BufferTooSmall, "values").at(scratch.values.len()).expected(n));
+        return Err(Error::new(ErrorKind::BufferTooSmall, "values").counts(scratch.values.len(), n));
     }
     let span = hi - lo;
     let scale = if span.is_finite() && span > 0.0 { SELECT_BUCKETS as f64 / span } else { 0.0 };

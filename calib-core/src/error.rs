@@ -49,7 +49,8 @@ pub struct Error {
     what: &'static str,
     index: Option<usize>,
     value: Option<f64>,
-    expected: Option<usize>,
+    given: usize,
+    expected: usize,
     #[cfg(feature = "alloc")]
     detail: Option<alloc::string::String>,
 }
@@ -61,7 +62,8 @@ impl Error {
             what,
             index: None,
             value: None,
-            expected: None,
+            given: 0,
+            expected: 0,
             #[cfg(feature = "alloc")]
             detail: None,
         }
@@ -74,8 +76,10 @@ impl Error {
         self.value = Some(value);
         self
     }
-    pub(crate) const fn expected(mut self, expected: usize) -> Self {
-        self.expected = Some(expected);
+    /// For size errors: how many there were, and how many were needed.
+    pub(crate) const fn counts(mut self, given: usize, expected: usize) -> Self {
+        self.given = given;
+        self.expected = expected;
         self
     }
     #[cfg(feature = "alloc")]
@@ -92,7 +96,8 @@ impl Error {
     pub fn what(&self) -> &'static str {
         self.what
     }
-    /// The 0-based position of the offending element, when there is one.
+    /// The 0-based position of the offending element, when there is one
+    /// (never set for size errors such as a length mismatch).
     pub fn index(&self) -> Option<usize> {
         self.index
     }
@@ -154,36 +159,24 @@ impl fmt::Display for Error {
         let v = Val(self.value);
         match self.kind {
             ErrorKind::EmptyInput => write!(f, "empty input: {} has no elements", self.what)?,
-            ErrorKind::LengthMismatch => write!(
-                f,
-                "length mismatch: {} has {} elements, expected {}",
-                self.what,
-                self.index.unwrap_or(0),
-                self.expected.unwrap_or(0)
-            )?,
+            ErrorKind::LengthMismatch => {
+                write!(f, "length mismatch: {} has {} elements, expected {}", self.what, self.given, self.expected)?
+            }
             ErrorKind::NonFiniteScore => write!(f, "non-finite score {v}{pos}")?,
             ErrorKind::LabelOutOfRange => write!(f, "label {v}{pos} is outside [0, 1]")?,
             ErrorKind::InvalidWeight => write!(f, "weight {v}{pos} is negative or not finite")?,
-            ErrorKind::TooFewSamples => write!(
-                f,
-                "too few samples for {}: {} given, at least {} needed",
-                self.what,
-                self.index.unwrap_or(0),
-                self.expected.unwrap_or(0)
-            )?,
+            ErrorKind::TooFewSamples => {
+                write!(f, "too few samples for {}: {} given, at least {} needed", self.what, self.given, self.expected)?
+            }
             ErrorKind::UnknownClass => write!(f, "unknown class")?,
             ErrorKind::BadModel => write!(f, "bad model")?,
             ErrorKind::OutOfBounds => write!(f, "score {v}{pos} is outside the calibration map's range")?,
             ErrorKind::NonFiniteInput => write!(f, "non-finite score {v}{pos}")?,
             ErrorKind::ProbabilityOutOfRange => write!(f, "probability {v}{pos} is outside [0, 1]")?,
             ErrorKind::InvalidParameter => write!(f, "invalid {}: {v}", self.what)?,
-            ErrorKind::BufferTooSmall => write!(
-                f,
-                "buffer {} holds {} elements, needs {}",
-                self.what,
-                self.index.unwrap_or(0),
-                self.expected.unwrap_or(0)
-            )?,
+            ErrorKind::BufferTooSmall => {
+                write!(f, "buffer {} holds {} elements, needs {}", self.what, self.given, self.expected)?
+            }
             ErrorKind::Unsorted => write!(f, "{} out of order{pos} (value {v})", self.what)?,
         }
         #[cfg(feature = "alloc")]

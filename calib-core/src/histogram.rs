@@ -14,7 +14,7 @@
 
 use crate::binning::{self, BinStrategy, SelectScratch};
 use crate::error::{Error, ErrorKind, Result};
-use crate::isotonic::{validate_fit_input, validate_labels};
+use crate::isotonic::validate_rows;
 
 /// Options of a histogram fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +81,7 @@ pub fn fit_into(
     options: &HistogramOptions,
     buf: HistogramBuffers<'_>,
 ) -> Result<HistogramFit> {
-    validate_fit_input(scores, labels, weights)?;
-    validate_labels(labels)?;
+    validate_rows(scores, labels, weights, true)?;
     let k = options.bins;
     if k == 0 {
         return Err(Error::new(ErrorKind::InvalidParameter, "number of bins").value(0.0));
@@ -97,7 +96,7 @@ pub fn fit_into(
     ];
     for (have, want, what) in need {
         if have < want {
-            return Err(Error::new(ErrorKind::BufferTooSmall, what).at(have).expected(want));
+            return Err(Error::new(ErrorKind::BufferTooSmall, what).counts(have, want));
         }
     }
     let w_of = |i: usize| weights.map_or(1.0, |w| w[i]);
@@ -110,7 +109,7 @@ pub fn fit_into(
         }
     }
     if !any {
-        return Err(Error::new(ErrorKind::TooFewSamples, "histogram fit (all weights are zero)").at(0).expected(1));
+        return Err(Error::new(ErrorKind::TooFewSamples, "histogram fit (all weights are zero)").counts(0, 1));
     }
     let edges = &mut buf.edges[..=k];
     let summary = match options.strategy {

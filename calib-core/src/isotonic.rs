@@ -76,35 +76,41 @@ pub struct PavScratch<'a> {
     pub centroids: &'a mut [f64],
 }
 
-/// Validates fit inputs: equal lengths, finite scores and values, valid weights.
-pub(crate) fn validate_fit_input(x: &[f64], y: &[f64], w: Option<&[f64]>) -> Result<()> {
+/// Validates fit inputs: equal lengths, finite scores and values, valid
+/// weights, and (for calibration) labels in [0, 1]. Rows are checked in
+/// order, so the error names the first bad row whatever the column.
+pub(crate) fn validate_rows(x: &[f64], y: &[f64], w: Option<&[f64]>, labels_01: bool) -> Result<()> {
     if x.is_empty() {
         return Err(Error::new(ErrorKind::EmptyInput, "scores"));
     }
     if y.len() != x.len() {
-        return Err(Error::new(ErrorKind::LengthMismatch, "labels").at(y.len()).expected(x.len()));
+        return Err(Error::new(ErrorKind::LengthMismatch, "labels").counts(y.len(), x.len()));
     }
-    if let Some(w) = w {
-        if w.len() != x.len() {
-            return Err(Error::new(ErrorKind::LengthMismatch, "weights").at(w.len()).expected(x.len()));
-        }
-        for (i, &v) in w.iter().enumerate() {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::new(ErrorKind::InvalidWeight, "weights").at(i).value(v));
-            }
-        }
+    if let Some(w) = w
+        && w.len() != x.len()
+    {
+        return Err(Error::new(ErrorKind::LengthMismatch, "weights").counts(w.len(), x.len()));
     }
-    for (i, &v) in x.iter().enumerate() {
-        if !v.is_finite() {
-            return Err(Error::new(ErrorKind::NonFiniteScore, "scores").at(i).value(v));
+    for i in 0..x.len() {
+        if !x[i].is_finite() {
+            return Err(Error::new(ErrorKind::NonFiniteScore, "scores").at(i).value(x[i]));
         }
-    }
-    for (i, &v) in y.iter().enumerate() {
-        if !v.is_finite() {
-            return Err(Error::new(ErrorKind::LabelOutOfRange, "labels").at(i).value(v));
+        let label_ok = if labels_01 { (0.0..=1.0).contains(&y[i]) } else { y[i].is_finite() };
+        if !label_ok {
+            return Err(Error::new(ErrorKind::LabelOutOfRange, "labels").at(i).value(y[i]));
+        }
+        if let Some(w) = w
+            && !(w[i].is_finite() && w[i] >= 0.0)
+        {
+            return Err(Error::new(ErrorKind::InvalidWeight, "weights").at(i).value(w[i]));
         }
     }
     Ok(())
+}
+
+/// Validates fit inputs for plain isotonic regression (any finite targets).
+pub(crate) fn validate_fit_input(x: &[f64], y: &[f64], w: Option<&[f64]>) -> Result<()> {
+    validate_rows(x, y, w, false)
 }
 
 /// Checks that labels lie in `[0, 1]` (calibration targets).
@@ -228,10 +234,10 @@ pub fn fit_sorted_in_place(
         }
     }
     if scratch.blocks.len() < n {
-        return Err(Error::new(ErrorKind::BufferTooSmall, "blocks").at(scratch.blocks.len()).expected(n));
+        return Err(Error::new(ErrorKind::BufferTooSmall, "blocks").counts(scratch.blocks.len(), n));
     }
     if options.strict && scratch.centroids.len() < n {
-        return Err(Error::new(ErrorKind::BufferTooSmall, "centroids").at(scratch.centroids.len()).expected(n));
+        return Err(Error::new(ErrorKind::BufferTooSmall, "centroids").counts(scratch.centroids.len(), n));
     }
     fit_sorted_unchecked(x, y, w, scratch, options)
 }
@@ -246,7 +252,7 @@ pub(crate) fn fit_sorted_unchecked(
 ) -> Result<usize> {
     let u = pool_ties(x, y, w);
     if u == 0 {
-        return Err(Error::new(ErrorKind::TooFewSamples, "isotonic fit (all weights are zero)").at(0).expected(1));
+        return Err(Error::new(ErrorKind::TooFewSamples, "isotonic fit (all weights are zero)").counts(0, 1));
     }
     let (x, y, w) = (&mut x[..u], &mut y[..u], &mut w[..u]);
     // A non-increasing fit of y is minus the non-decreasing fit of -y;

@@ -97,7 +97,7 @@ pub fn validate_breakpoints(xs: &[f64], ys: &[f64]) -> Result<()> {
         return Err(Error::new(ErrorKind::EmptyInput, "breakpoints"));
     }
     if xs.len() != ys.len() {
-        return Err(Error::new(ErrorKind::LengthMismatch, "breakpoint values").at(ys.len()).expected(xs.len()));
+        return Err(Error::new(ErrorKind::LengthMismatch, "breakpoint values").counts(ys.len(), xs.len()));
     }
     for (i, &x) in xs.iter().enumerate() {
         if !x.is_finite() {
@@ -144,7 +144,7 @@ impl<'a> CellIndex<'a> {
         let m = xs.len();
         let need = Self::buffer_len(m);
         if buf.len() < need || m == 0 || m > (u32::MAX as usize) / 2 {
-            return Err(Error::new(ErrorKind::BufferTooSmall, "cell index").at(buf.len()).expected(need));
+            return Err(Error::new(ErrorKind::BufferTooSmall, "cell index").counts(buf.len(), need));
         }
         let cells = need - 1;
         let (lo, scale) = Self::geometry(xs);
@@ -349,7 +349,7 @@ impl<'a> MapRef<'a> {
     /// score's index, and `out` holds results up to that index only.
     pub fn apply_batch(&self, scores: &[f64], out: &mut [f64], stats: &mut ApplyStats) -> Result<()> {
         if out.len() < scores.len() {
-            return Err(Error::new(ErrorKind::BufferTooSmall, "out").at(out.len()).expected(scores.len()));
+            return Err(Error::new(ErrorKind::BufferTooSmall, "out").counts(out.len(), scores.len()));
         }
         for (i, (&s, o)) in scores.iter().zip(out.iter_mut()).enumerate() {
             *o = self.apply_at(s, i, stats)?;

@@ -138,24 +138,34 @@ fn check_w(w: f64, i: usize) -> Result<()> {
 }
 
 /// Checks metric inputs: same lengths, probabilities and labels in [0, 1],
-/// valid weights. Errors name the first offending index.
+/// valid weights. Rows are checked in order; the error names the first bad one.
 pub fn validate_metric_input(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<()> {
     if labels.len() != probs.len() {
-        return Err(Error::new(ErrorKind::LengthMismatch, "labels").at(labels.len()).expected(probs.len()));
+        return Err(Error::new(ErrorKind::LengthMismatch, "labels").counts(labels.len(), probs.len()));
     }
-    if let Some(w) = weights {
-        if w.len() != probs.len() {
-            return Err(Error::new(ErrorKind::LengthMismatch, "weights").at(w.len()).expected(probs.len()));
-        }
-        for (i, &v) in w.iter().enumerate() {
-            check_w(v, i)?;
-        }
+    if let Some(w) = weights
+        && w.len() != probs.len()
+    {
+        return Err(Error::new(ErrorKind::LengthMismatch, "weights").counts(w.len(), probs.len()));
     }
-    for (i, (&p, &y)) in probs.iter().zip(labels).enumerate() {
-        check_p(p, i)?;
-        check_y(y, i)?;
+    for i in 0..probs.len() {
+        check_p(probs[i], i)?;
+        check_y(labels[i], i)?;
+        if let Some(w) = weights {
+            check_w(w[i], i)?;
+        }
     }
     Ok(())
+}
+
+/// Checks that a total weight can divide: a set whose weights are all zero
+/// has no calibration to measure.
+fn check_total(total: f64) -> Result<()> {
+    if total > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::TooFewSamples, "metrics (total weight is zero)").counts(0, 1))
+    }
 }
 
 impl<'a> BinnedAccumulator<'a> {
@@ -163,7 +173,7 @@ impl<'a> BinnedAccumulator<'a> {
     /// within [0, 1]) with `bins[..edges.len() - 1]` as its storage.
     pub fn new(edges: &'a [f64], bins: &'a mut [BinStats]) -> Result<Self> {
         if edges.len() < 2 {
-            return Err(Error::new(ErrorKind::TooFewSamples, "bin edges").at(edges.len()).expected(2));
+            return Err(Error::new(ErrorKind::TooFewSamples, "bin edges").counts(edges.len(), 2));
         }
         let k = edges.len() - 1;
         for i in 1..edges.len() {
@@ -173,7 +183,7 @@ impl<'a> BinnedAccumulator<'a> {
             }
         }
         if bins.len() < k {
-            return Err(Error::new(ErrorKind::BufferTooSmall, "bins").at(bins.len()).expected(k));
+            return Err(Error::new(ErrorKind::BufferTooSmall, "bins").counts(bins.len(), k));
         }
         let bins = &mut bins[..k];
         bins.iter_mut().for_each(|b| *b = BinStats::default());
@@ -306,6 +316,7 @@ pub fn brier(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<f
         s += w * d * d;
         tw += w;
     }
+    check_total(tw)?;
     Ok(s / tw)
 }
 
@@ -323,6 +334,7 @@ pub fn log_loss(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Resul
         s += -w * (y * libm::log(p) + (1.0 - y) * libm::log(1.0 - p));
         tw += w;
     }
+    check_total(tw)?;
     Ok(s / tw)
 }
 
@@ -413,6 +425,7 @@ mod owned {
         let mut bins = vec![BinStats::default(); edges.len() - 1];
         let mut acc = BinnedAccumulator::new(&edges, &mut bins)?;
         acc.add_batch(probs, labels, weights)?;
+        check_total(acc.summary().weight)?;
         let mut rel = vec![
             ReliabilityBin {
                 lower: 0.0,

@@ -234,13 +234,13 @@ impl Model {
         stats: &mut ApplyStats,
     ) -> Result<()> {
         if out.len() < scores.len() {
-            return Err(Error::new(ErrorKind::BufferTooSmall, "out").at(out.len()).expected(scores.len()));
+            return Err(Error::new(ErrorKind::BufferTooSmall, "out").counts(out.len(), scores.len()));
         }
         let Some(classes) = classes else {
             return self.global_map().apply_batch(scores, out, stats);
         };
         if classes.len() != scores.len() {
-            return Err(Error::new(ErrorKind::LengthMismatch, "classes").at(classes.len()).expected(scores.len()));
+            return Err(Error::new(ErrorKind::LengthMismatch, "classes").counts(classes.len(), scores.len()));
         }
         // Rows usually come grouped by query, so remember the last class's map.
         let mut last: Option<(&str, MapRef<'_>)> = None;
@@ -354,14 +354,13 @@ pub fn fit_model<S: AsRef<str>>(
     classes: Option<&[S]>,
     cfg: &FitConfig,
 ) -> Result<Model> {
-    isotonic::validate_fit_input(scores, labels, weights)?;
-    isotonic::validate_labels(labels)?;
+    isotonic::validate_rows(scores, labels, weights, true)?;
     let options = ApplyOptions { out_of_bounds: cfg.out_of_bounds, non_finite: cfg.non_finite, epsilon: cfg.epsilon };
     options.validate()?;
     if let Some(c) = classes
         && c.len() != scores.len()
     {
-        return Err(Error::new(ErrorKind::LengthMismatch, "classes").at(c.len()).expected(scores.len()));
+        return Err(Error::new(ErrorKind::LengthMismatch, "classes").counts(c.len(), scores.len()));
     }
     let global = fit_map(scores, labels, weights, cfg)?;
     let mut class_maps = BTreeMap::new();

@@ -56,7 +56,7 @@ pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result<(f64, Vec<f64>)> {
     let n = calibrated.len();
     if n < options.min_samples.max(2) {
-        return Err(Error::new(ErrorKind::TooFewSamples, "ĉ bootstrap").at(n).expected(options.min_samples.max(2)));
+        return Err(Error::new(ErrorKind::TooFewSamples, "ĉ bootstrap").counts(n, options.min_samples.max(2)));
     }
     if options.resamples == 0 || options.bins == 0 {
         return Err(Error::new(ErrorKind::InvalidParameter, "bootstrap resamples/bins").value(0.0));

@@ -135,3 +135,27 @@ fn models_refuse_unknown_versions_bad_maps_and_unknown_classes() {
     assert_eq!(m.apply(Some("zzz"), 0.5).unwrap(), m.apply(None, 0.5).unwrap());
     assert_eq!(m.classes().collect::<Vec<_>>(), ["a", "b"]);
 }
+
+#[test]
+fn the_first_bad_row_is_reported_whatever_its_column() {
+    // Row 0 has a bad label, row 1 a bad score: row 0 is named.
+    let e = fit_err(&[0.1, f64::NAN], &[1.5, 0.0], None);
+    assert_eq!((e.kind(), e.index()), (ErrorKind::LabelOutOfRange, Some(0)));
+    let e = fit_err(&[0.1, f64::NAN], &[0.0, 0.0], Some(&[-1.0, 1.0]));
+    assert_eq!((e.kind(), e.index()), (ErrorKind::InvalidWeight, Some(0)));
+    let e = metrics::ece(&[0.5, 2.0], &[7.0, 0.0], None, 10).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::LabelOutOfRange, Some(0)));
+}
+
+#[test]
+fn metrics_refuse_all_zero_weights() {
+    let w = [0.0, 0.0];
+    for r in [
+        metrics::ece(&[0.2, 0.8], &[0.0, 1.0], Some(&w), 10),
+        metrics::brier(&[0.2, 0.8], &[0.0, 1.0], Some(&w)),
+        metrics::log_loss(&[0.2, 0.8], &[0.0, 1.0], Some(&w)),
+    ] {
+        let e = r.unwrap_err();
+        assert_eq!((e.kind(), e.index()), (ErrorKind::TooFewSamples, None));
+    }
+}
