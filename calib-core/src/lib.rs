@@ -82,6 +82,7 @@ extern crate std;
 
 pub mod binning;
 pub mod error;
+pub mod gate;
 pub mod histogram;
 pub mod isotonic;
 pub mod map;
