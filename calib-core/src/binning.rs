@@ -69,7 +69,14 @@ pub fn equal_width_edges(lo: f64, hi: f64, k: usize, out: &mut [f64]) -> Result<
     }
     let span = hi - lo;
     for (i, e) in out[..=k].iter_mut().enumerate() {
-        *e = lo + span * (i as f64) / (k as f64);
+        let t = i as f64 / k as f64;
+        let v = lo + span * (i as f64) / (k as f64);
+        *e = if v.is_finite() {
+            v
+        } else {
+            // The range overflows f64 (scores near ±f64::MAX).
+            lo * (1.0 - t) + hi * t
+        };
     }
     out[0] = lo;
     out[k] = hi;
@@ -139,6 +146,10 @@ impl EdgeSummary {
 #[inline]
 fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let d = b - a;
+    if !d.is_finite() {
+        // a and b straddle most of the f64 range.
+        return a * (1.0 - t) + b * t;
+    }
     if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
 }
 

@@ -255,6 +255,15 @@ pub(crate) fn fit_sorted_unchecked(
         return Err(Error::new(ErrorKind::TooFewSamples, "isotonic fit (all weights are zero)").counts(0, 1));
     }
     let (x, y, w) = (&mut x[..u], &mut y[..u], &mut w[..u]);
+    // Sums that overflow would turn into NaN values; refuse them up front.
+    if let Some(k) = (0..u).find(|&k| !w[k].is_finite() || !y[k].is_finite()) {
+        let (what, v) = if w[k].is_finite() {
+            ("labels (their weighted sum overflows)", y[k])
+        } else {
+            ("weights (their sum overflows)", w[k])
+        };
+        return Err(Error::new(ErrorKind::InvalidParameter, what).value(v));
+    }
     // A non-increasing fit of y is minus the non-decreasing fit of -y;
     // negation is exact, so both directions share one PAV.
     if !options.increasing {
@@ -283,7 +292,13 @@ pub(crate) fn fit_sorted_unchecked(
         if options.strict {
             // The centroid lies within the block's scores; rounding must not
             // push it past them, or centroids could collide.
-            let c = (wx[i] / w[i]).clamp(x[i], x[end]);
+            let mut c = wx[i] / w[i];
+            if !c.is_finite() {
+                // Σw·x overflowed (scores near ±f64::MAX): fall back to the
+                // block's midpoint, computed without overflow.
+                c = x[i] * 0.5 + x[end] * 0.5;
+            }
+            let c = c.clamp(x[i], x[end]);
             x[out] = c;
             y[out] = value;
             out += 1;

@@ -284,7 +284,16 @@ impl<'a> MapRef<'a> {
                 r = y0;
             }
         }
-        r
+        if !r.is_finite() {
+            // The slope overflowed without producing NaN (a subnormal gap, or
+            // huge values): interpolate by the position within the segment.
+            let t = (x - x0) / (x1 - x0);
+            r = if t.is_finite() { y0 + t * (y1 - y0) } else { y0 * 0.5 + y1 * 0.5 };
+        }
+        // The formula can land an ulp outside the segment; a probability map
+        // must never leave [y0, y1] (e.g. return 1.0000000000000002).
+        let (lo, hi) = if y0 <= y1 { (y0, y1) } else { (y1, y0) };
+        r.clamp(lo, hi)
     }
 
     #[inline(always)]

@@ -208,6 +208,10 @@ impl<'a> BinnedAccumulator<'a> {
 
     #[inline(always)]
     fn add_unchecked(&mut self, p: f64, y: f64, w: f64) {
+        // A zero-weight row is not a sample: it must not count towards n_b.
+        if w == 0.0 {
+            return;
+        }
         let b = self.bin(p);
         let s = &mut self.bins[b];
         s.count += 1;
@@ -384,6 +388,17 @@ mod owned {
         k: usize,
         strategy: BinStrategy,
     ) -> Result<(Vec<f64>, binning::EdgeSummary)> {
+        weighted_probability_edges(probs, None, k, strategy)
+    }
+
+    /// [`probability_edges`] over the rows of positive weight: a zero-weight
+    /// row is not a sample and must not move an equal-mass edge.
+    pub fn weighted_probability_edges(
+        probs: &[f64],
+        weights: Option<&[f64]>,
+        k: usize,
+        strategy: BinStrategy,
+    ) -> Result<(Vec<f64>, binning::EdgeSummary)> {
         let mut edges = vec![0.0; k.max(1) + 1];
         match strategy {
             BinStrategy::EqualWidth => {
@@ -395,8 +410,9 @@ mod owned {
                     check_p(p, i)?;
                 }
                 let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; probs.len()]);
-                let s = binning::equal_mass_edges(
+                let s = binning::equal_mass_edges_where(
                     probs,
+                    weights,
                     0.0,
                     1.0,
                     k,
@@ -421,7 +437,7 @@ mod owned {
         if probs.is_empty() {
             return Err(Error::new(ErrorKind::EmptyInput, "probabilities"));
         }
-        let (edges, es) = probability_edges(probs, k, strategy)?;
+        let (edges, es) = weighted_probability_edges(probs, weights, k, strategy)?;
         let mut bins = vec![BinStats::default(); edges.len() - 1];
         let mut acc = BinnedAccumulator::new(&edges, &mut bins)?;
         acc.add_batch(probs, labels, weights)?;
