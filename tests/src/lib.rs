@@ -4,6 +4,7 @@
 
 #![deny(missing_docs)]
 
+pub mod parity;
 pub mod reference;
 pub mod vectors;
 
