@@ -126,8 +126,9 @@ pub fn validate_labels(y: &[f64]) -> Result<()> {
 /// Step 1–2: drops zero weights and pools near-equal scores, in place.
 ///
 /// On return, for `k < n_unique`: `x[k]` is the group's first score, `y[k]`
-/// the group's weighted label **sum**, `w[k]` its weight sum.
-fn pool_ties(x: &mut [f64], y: &mut [f64], w: &mut [f64]) -> usize {
+/// the group's weighted label **sum**, `w[k]` its weight sum. With `summed`,
+/// `y` already holds weighted sums (pre-grouped rows) rather than labels.
+fn pool_ties(x: &mut [f64], y: &mut [f64], w: &mut [f64], summed: bool) -> usize {
     let n = x.len();
     let mut out = 0usize;
     let mut started = false;
@@ -139,7 +140,7 @@ fn pool_ties(x: &mut [f64], y: &mut [f64], w: &mut [f64]) -> usize {
         }
         // -0.0 and 0.0 are the same score.
         let xj = x[j] + 0.0;
-        let yw = y[j] * wj;
+        let yw = if summed { y[j] } else { y[j] * wj };
         if !started {
             (cx, cy, cw, started) = (xj, yw, wj, true);
         } else if xj - cx >= TIE_TOLERANCE {
@@ -250,7 +251,19 @@ pub(crate) fn fit_sorted_unchecked(
     scratch: PavScratch<'_>,
     options: &IsotonicOptions,
 ) -> Result<usize> {
-    let u = pool_ties(x, y, w);
+    fit_pooled(x, y, w, false, scratch, options)
+}
+
+/// Steps 2–5 on sorted rows; `summed`: `y` holds weighted label sums.
+fn fit_pooled(
+    x: &mut [f64],
+    y: &mut [f64],
+    w: &mut [f64],
+    summed: bool,
+    scratch: PavScratch<'_>,
+    options: &IsotonicOptions,
+) -> Result<usize> {
+    let u = pool_ties(x, y, w, summed);
     if u == 0 {
         return Err(Error::new(ErrorKind::TooFewSamples, "isotonic fit (all weights are zero)").counts(0, 1));
     }
@@ -377,12 +390,17 @@ mod owned {
     ) -> Result<Breakpoints> {
         options.validate()?;
         validate_fit_input(scores, targets, weights)?;
-        let (mut x, mut y, mut w) = sort_points(scores, targets, weights);
+        let grouped = if weights.is_none() { crate::sort::group_binary(scores, targets) } else { None };
+        let summed = grouped.is_some();
+        let (mut x, mut y, mut w) = match grouped {
+            Some(g) => g,
+            None => sort_points(scores, targets, weights),
+        };
         let n = x.len();
         let mut blocks = vec![0usize; n];
         let mut centroids = if options.strict { vec![0.0f64; n] } else { Vec::new() };
         let scratch = PavScratch { blocks: &mut blocks, centroids: &mut centroids };
-        let m = fit_sorted_unchecked(&mut x, &mut y, &mut w, scratch, options)?;
+        let m = fit_pooled(&mut x, &mut y, &mut w, summed, scratch, options)?;
         x.truncate(m);
         y.truncate(m);
         x.shrink_to_fit();

@@ -115,9 +115,12 @@ pub fn validate_breakpoints(xs: &[f64], ys: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Maximum number of breakpoints a cell may hold before the lookup falls back
-/// to a binary search inside the cell.
-const SCAN_LIMIT: usize = 8;
+/// Breakpoints a cell is scanned for without a branch; fuller cells (rare:
+/// breakpoints cluster) fall back to a binary search inside the cell.
+const SCAN_LIMIT: usize = 4;
+
+/// Cells per breakpoint: with four, most cells hold at most one breakpoint.
+const CELLS_PER_BREAKPOINT: usize = 4;
 
 /// An equal-width cell index over a map's breakpoints (see the module docs).
 ///
@@ -132,9 +135,9 @@ pub struct CellIndex<'a> {
 
 impl<'a> CellIndex<'a> {
     /// How many `u32`s [`CellIndex::build`] needs for `m` breakpoints:
-    /// two cells per breakpoint, plus one.
+    /// four cells per breakpoint, plus one (16 KiB for 1000 breakpoints).
     pub const fn buffer_len(m: usize) -> usize {
-        2 * m + 1
+        CELLS_PER_BREAKPOINT * m + 1
     }
 
     /// Builds the index into `buf` (which must hold at least
@@ -143,7 +146,7 @@ impl<'a> CellIndex<'a> {
     pub fn build(xs: &[f64], buf: &'a mut [u32]) -> Result<CellIndex<'a>> {
         let m = xs.len();
         let need = Self::buffer_len(m);
-        if buf.len() < need || m == 0 || m > (u32::MAX as usize) / 2 {
+        if buf.len() < need || m == 0 || m > (u32::MAX as usize) / CELLS_PER_BREAKPOINT {
             return Err(Error::new(ErrorKind::BufferTooSmall, "cell index").counts(buf.len(), need));
         }
         let cells = need - 1;
@@ -196,11 +199,18 @@ impl<'a> CellIndex<'a> {
         let c = self.cell(x, cells);
         let a = self.starts[c] as usize;
         let b = self.starts[c + 1] as usize;
-        let inner = &xs[a..b];
-        if inner.len() <= SCAN_LIMIT {
-            a + inner.iter().map(|&v| (v <= x) as usize).sum::<usize>()
+        if b - a <= SCAN_LIMIT {
+            // A fixed-length count with no data-dependent branch: lanes past
+            // the cell's end read a clamped index and count nothing.
+            let last = xs.len() - 1;
+            let mut n = a;
+            for k in 0..SCAN_LIMIT {
+                let i = a + k;
+                n += ((i < b) & (xs[i.min(last)] <= x)) as usize;
+            }
+            n
         } else {
-            a + inner.partition_point(|&v| v <= x)
+            a + xs[a..b].partition_point(|&v| v <= x)
         }
     }
 }
@@ -316,6 +326,17 @@ impl<'a> MapRef<'a> {
     #[inline(always)]
     fn apply_at(&self, score: f64, index: usize, stats: &mut ApplyStats) -> Result<f64> {
         stats.n += 1;
+        let (lo, hi) = (self.xs[0], self.xs[self.xs.len() - 1]);
+        if score >= lo && score <= hi {
+            return Ok(self.floor(self.interpolate(score)));
+        }
+        self.apply_outside(score, index, stats)
+    }
+
+    /// A score that is not within the map's range (NaN and ±∞ included):
+    /// the policies decide, and the counters record it.
+    #[cold]
+    fn apply_outside(&self, score: f64, index: usize, stats: &mut ApplyStats) -> Result<f64> {
         if !score.is_finite() {
             stats.non_finite += 1;
             return match self.options.non_finite {
@@ -323,19 +344,15 @@ impl<'a> MapRef<'a> {
                 NonFinite::Fallback(v) => Ok(self.floor(v)),
             };
         }
-        let (lo, hi) = (self.xs[0], self.xs[self.xs.len() - 1]);
-        if score < lo || score > hi {
-            stats.out_of_range += 1;
-            return match self.options.out_of_bounds {
-                OutOfBounds::Clip => {
-                    let v = if score < lo { self.ys[0] } else { self.ys[self.ys.len() - 1] };
-                    Ok(self.floor(v))
-                }
-                OutOfBounds::Nan => Ok(f64::NAN),
-                OutOfBounds::Error => Err(Error::new(ErrorKind::OutOfBounds, "scores").at(index).value(score)),
-            };
+        stats.out_of_range += 1;
+        match self.options.out_of_bounds {
+            OutOfBounds::Clip => {
+                let v = if score < self.xs[0] { self.ys[0] } else { self.ys[self.ys.len() - 1] };
+                Ok(self.floor(v))
+            }
+            OutOfBounds::Nan => Ok(f64::NAN),
+            OutOfBounds::Error => Err(Error::new(ErrorKind::OutOfBounds, "scores").at(index).value(score)),
         }
-        Ok(self.floor(self.interpolate(score)))
     }
 
     /// Calibrated probability of one score.
@@ -360,9 +377,23 @@ impl<'a> MapRef<'a> {
         if out.len() < scores.len() {
             return Err(Error::new(ErrorKind::BufferTooSmall, "out").counts(out.len(), scores.len()));
         }
+        // In-range scores take a tight loop that touches no counter; the
+        // rest go through the policies one by one.
+        let (lo, hi) = (self.xs[0], self.xs[self.xs.len() - 1]);
         for (i, (&s, o)) in scores.iter().zip(out.iter_mut()).enumerate() {
-            *o = self.apply_at(s, i, stats)?;
+            if s >= lo && s <= hi {
+                *o = self.floor(self.interpolate(s));
+            } else {
+                match self.apply_outside(s, i, stats) {
+                    Ok(v) => *o = v,
+                    Err(e) => {
+                        stats.n += i as u64 + 1;
+                        return Err(e);
+                    }
+                }
+            }
         }
+        stats.n += scores.len() as u64;
         Ok(())
     }
 }

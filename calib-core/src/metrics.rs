@@ -227,19 +227,41 @@ impl<'a> BinnedAccumulator<'a> {
     /// Adds a batch; on an invalid value nothing of the batch is added.
     pub fn add_batch(&mut self, probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Result<()> {
         validate_metric_input(probs, labels, weights)?;
+        self.add_batch_unchecked(probs, labels, weights);
+        Ok(())
+    }
+
+    /// [`BinnedAccumulator::add_batch`] on validated input.
+    pub(crate) fn add_batch_unchecked(&mut self, probs: &[f64], labels: &[f64], weights: Option<&[f64]>) {
         match weights {
             Some(w) => {
                 for i in 0..probs.len() {
                     self.add_unchecked(probs[i], labels[i], w[i]);
                 }
             }
-            None => {
-                for (&p, &y) in probs.iter().zip(labels) {
-                    self.add_unchecked(p, y, 1.0);
-                }
-            }
+            None if self.equal_width => self.add_unit(probs, labels, |e, p| binning::equal_width_bin(e, p)),
+            None => self.add_unit(probs, labels, |e, p| binning::bin_index(e, p)),
         }
-        Ok(())
+    }
+
+    /// Unit weights: the same operations as `add_unchecked(p, y, 1.0)` (so
+    /// the same bits), with the running totals kept in registers.
+    #[inline(always)]
+    fn add_unit(&mut self, probs: &[f64], labels: &[f64], bin: impl Fn(&[f64], f64) -> usize) {
+        let (mut n, mut weight, mut sq) = (self.n, self.weight, self.sq_err);
+        let edges = self.edges;
+        for (&p, &y) in probs.iter().zip(labels) {
+            let s = &mut self.bins[bin(edges, p)];
+            s.count += 1;
+            s.weight += 1.0;
+            s.sum_p += p;
+            s.sum_y += y;
+            n += 1;
+            weight += 1.0;
+            let d = p - y;
+            sq += d * d;
+        }
+        (self.n, self.weight, self.sq_err) = (n, weight, sq);
     }
 
     /// The edges.
@@ -399,6 +421,20 @@ mod owned {
         k: usize,
         strategy: BinStrategy,
     ) -> Result<(Vec<f64>, binning::EdgeSummary)> {
+        if strategy == BinStrategy::EqualMass {
+            for (i, &p) in probs.iter().enumerate() {
+                check_p(p, i)?;
+            }
+        }
+        edges_unchecked(probs, weights, k, strategy)
+    }
+
+    fn edges_unchecked(
+        probs: &[f64],
+        weights: Option<&[f64]>,
+        k: usize,
+        strategy: BinStrategy,
+    ) -> Result<(Vec<f64>, binning::EdgeSummary)> {
         let mut edges = vec![0.0; k.max(1) + 1];
         match strategy {
             BinStrategy::EqualWidth => {
@@ -406,9 +442,6 @@ mod owned {
                 Ok((edges, binning::EdgeSummary { bins: k, merged: 0 }))
             }
             BinStrategy::EqualMass => {
-                for (i, &p) in probs.iter().enumerate() {
-                    check_p(p, i)?;
-                }
                 let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; probs.len()]);
                 let s = binning::equal_mass_edges_where(
                     probs,
@@ -437,10 +470,10 @@ mod owned {
         if probs.is_empty() {
             return Err(Error::new(ErrorKind::EmptyInput, "probabilities"));
         }
-        let (edges, es) = weighted_probability_edges(probs, weights, k, strategy)?;
+        let (edges, es) = edges_unchecked(probs, weights, k, strategy)?;
         let mut bins = vec![BinStats::default(); edges.len() - 1];
         let mut acc = BinnedAccumulator::new(&edges, &mut bins)?;
-        acc.add_batch(probs, labels, weights)?;
+        acc.add_batch_unchecked(probs, labels, weights);
         check_total(acc.summary().weight)?;
         let mut rel = vec![
             ReliabilityBin {

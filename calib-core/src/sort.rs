@@ -28,19 +28,37 @@ pub(crate) fn radix_sort<T: Copy>(v: &mut Vec<(u64, T)>) {
     if n < 2 {
         return;
     }
+    // Digits on which every key agrees need no pass (scores in [0, 1] share
+    // their top bits; f32-rounded scores their low ones).
+    let (mut all, mut any) = (!0u64, 0u64);
+    for &(k, _) in v.iter() {
+        all &= k;
+        any |= k;
+    }
+    let varying = all ^ any;
+    let (mut active, mut na) = ([0usize; 8], 0usize);
+    for d in 0..8 {
+        if (varying >> (8 * d)) & 0xff != 0 {
+            active[na] = d;
+            na += 1;
+        }
+    }
+    let active = &active[..na];
     let mut hist = [[0usize; 256]; 8];
     for &(k, _) in v.iter() {
-        for (d, h) in hist.iter_mut().enumerate() {
-            h[((k >> (8 * d)) & 0xff) as usize] += 1;
+        for &d in active {
+            hist[d][((k >> (8 * d)) & 0xff) as usize] += 1;
         }
+    }
+    if active.is_empty() {
+        return;
     }
     let mut buf: Vec<(u64, T)> = vec![v[0]; n];
     let mut in_v = true;
-    for (d, h) in hist.iter().enumerate() {
-        if h.contains(&n) {
-            continue; // every key has the same digit here
-        }
+    for &d in active {
+        let h = &hist[d];
         let mut offs = [0usize; 256];
+        debug_assert!(!h.contains(&n));
         let mut acc = 0;
         for (o, &c) in offs.iter_mut().zip(h.iter()) {
             *o = acc;
@@ -89,6 +107,48 @@ pub(crate) fn sort_points(x: &[f64], y: &[f64], w: Option<&[f64]>) -> (Vec<f64>,
             (xs, ys, ws)
         }
     }
+}
+
+/// The fast route for the common case — unit weights, every label exactly
+/// 0.0 or 1.0: the distinct scores in order, each with its number of
+/// positives (the label sum) and of rows (the weight sum). Sorts 8-byte keys
+/// of each label separately and merges them, instead of sorting
+/// (score, label) records. All sums are small integers, exact in f64, so
+/// the fit that follows gives the same bits as the general route.
+/// `None` when the input does not qualify.
+pub(crate) fn group_binary(x: &[f64], y: &[f64]) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    // -0.0 labels take the general route, which keeps their sign.
+    if !y.iter().all(|&v| v.to_bits() == 0 || v == 1.0) {
+        return None;
+    }
+    let n1 = y.iter().filter(|&&v| v == 1.0).count();
+    let (mut k0, mut k1): (Vec<(u64, ())>, Vec<(u64, ())>) = (Vec::with_capacity(x.len() - n1), Vec::with_capacity(n1));
+    for (&a, &b) in x.iter().zip(y) {
+        if b == 1.0 { k1.push((key(a), ())) } else { k0.push((key(a), ())) }
+    }
+    radix_sort(&mut k0);
+    radix_sort(&mut k1);
+    let (mut xs, mut ones, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < k0.len() || j < k1.len() {
+        let k = match (k0.get(i), k1.get(j)) {
+            (Some(a), Some(b)) => a.0.min(b.0),
+            (Some(a), None) => a.0,
+            (None, Some(b)) => b.0,
+            (None, None) => unreachable!("loop condition"),
+        };
+        let (s0, s1) = (i, j);
+        while i < k0.len() && k0[i].0 == k {
+            i += 1;
+        }
+        while j < k1.len() && k1[j].0 == k {
+            j += 1;
+        }
+        xs.push(unkey(k));
+        ones.push((j - s1) as f64);
+        counts.push(((i - s0) + (j - s1)) as f64);
+    }
+    Some((xs, ones, counts))
 }
 
 /// Sorts each run of equal keys with `cmp`.

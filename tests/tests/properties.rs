@@ -781,3 +781,26 @@ fn equal_mass_histogram_edges_do_not_overflow() {
     let (bp, fit) = histogram::fit(&[-1e308, 1e308], &[0.0, 1.0], None, &opts).unwrap();
     assert_eq!((fit.bins, fit.merged), (2, 0), "breakpoints {:?} -> {:?}", bp.x, bp.y);
 }
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Unit weights and 0/1 labels take a faster route (labels split and
+    /// merged, rows pre-grouped by score); it must give the same bits as the
+    /// general route, which explicit unit weights force.
+    #[test]
+    fn binary_label_route_equals_general_route(
+        r in prop::collection::vec((grid(), prop::bool::ANY), 1..=200),
+        increasing in any::<bool>(),
+        strict in any::<bool>(),
+    ) {
+        let x: Vec<f64> = r.iter().map(|p| p.0).collect();
+        let y: Vec<f64> = r.iter().map(|p| f64::from(u8::from(p.1))).collect();
+        let ones = vec![1.0; x.len()];
+        let fast = isotonic::fit(&x, &y, None, &iso(increasing, strict)).unwrap();
+        let general = isotonic::fit(&x, &y, Some(&ones), &iso(increasing, strict)).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        prop_assert_eq!(bits(&fast.x), bits(&general.x));
+        prop_assert_eq!(bits(&fast.y), bits(&general.y));
+    }
+}
