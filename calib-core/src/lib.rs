@@ -53,9 +53,28 @@
 //!   convenience wrappers, the ĉ bootstrap, synthetic data and the JSON
 //!   model format (serde).
 //!
-//! Without either, the crate is `#![no_std]` with no allocator: maps over
-//! borrowed breakpoints, PAV on caller buffers, histogram fitting into caller
-//! buffers, and metric accumulators.
+//! - `digest`: SHA-256, canonical model bytes (module `canonical`) and the
+//!   binning-core fingerprint (module `fingerprint`). no_std.
+//! - `gate`: evaluation of the SLA [gates](gate) (AECE excess, median
+//!   confidence shift, ΔRecall@50, p99 latency), the config lint and the
+//!   gate report; implies `digest`. no_std (with `std`, it also times the
+//!   candidate in-process).
+//! - `audit`: the hash-chained, append-only audit log (module `audit`); implies
+//!   `std` and `digest`.
+//! - `manifest`: signed calibration manifests (module `manifest`: in-toto Statement
+//!   v1 in a DSSE envelope, Ed25519), trust policy and trust state, and the
+//!   verified loader `Calibrator::from_manifest`; implies `std` and `gate`.
+//! - `bucket`: stable bucketing (`bucket` module): which keys a rollout
+//!   includes at a traffic share. Needs neither `alloc` nor `std`.
+//! - `rollout`: the staged canary controller (`rollout` module): a pure
+//!   step function from state, window and time to the next state, the
+//!   decision and its reasons; implies `alloc` and `bucket`.
+//!
+//! The [parity report](parity) comes with `alloc`.
+//!
+//! Without `alloc` (so without any of the above), the crate is `#![no_std]`
+//! with no allocator: maps over borrowed breakpoints, PAV on caller buffers,
+//! histogram fitting into caller buffers, and metric accumulators.
 //!
 //! ## Errors
 //!
@@ -80,16 +99,32 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "audit")]
+pub mod audit;
 pub mod binning;
+#[cfg(feature = "bucket")]
+pub mod bucket;
+#[cfg(feature = "digest")]
+pub mod canonical;
 pub mod error;
+#[cfg(feature = "digest")]
+pub mod fingerprint;
 pub mod gate;
 pub mod histogram;
 pub mod isotonic;
+#[cfg(feature = "manifest")]
+pub mod manifest;
 pub mod map;
 pub mod metrics;
 #[cfg(feature = "alloc")]
 pub mod model;
+#[cfg(feature = "alloc")]
+pub mod parity;
+#[cfg(feature = "gate")]
+pub mod recall;
 pub mod rng;
+#[cfg(feature = "rollout")]
+pub mod rollout;
 #[cfg(feature = "alloc")]
 mod sort;
 #[cfg(feature = "alloc")]

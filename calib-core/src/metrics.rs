@@ -239,8 +239,8 @@ impl<'a> BinnedAccumulator<'a> {
                     self.add_unchecked(probs[i], labels[i], w[i]);
                 }
             }
-            None if self.equal_width => self.add_unit(probs, labels, |e, p| binning::equal_width_bin(e, p)),
-            None => self.add_unit(probs, labels, |e, p| binning::bin_index(e, p)),
+            None if self.equal_width => self.add_unit(probs, labels, binning::equal_width_bin),
+            None => self.add_unit(probs, labels, binning::bin_index),
         }
     }
 

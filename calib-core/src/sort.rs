@@ -122,7 +122,8 @@ pub(crate) fn group_binary(x: &[f64], y: &[f64]) -> Option<(Vec<f64>, Vec<f64>, 
         return None;
     }
     let n1 = y.iter().filter(|&&v| v == 1.0).count();
-    let (mut k0, mut k1): (Vec<(u64, ())>, Vec<(u64, ())>) = (Vec::with_capacity(x.len() - n1), Vec::with_capacity(n1));
+    type Keys = Vec<(u64, ())>;
+    let (mut k0, mut k1): (Keys, Keys) = (Vec::with_capacity(x.len() - n1), Vec::with_capacity(n1));
     for (&a, &b) in x.iter().zip(y) {
         if b == 1.0 { k1.push((key(a), ())) } else { k0.push((key(a), ())) }
     }
