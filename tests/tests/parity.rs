@@ -28,7 +28,7 @@ fn vectors_cover_the_special_values() {
     let v: parity::ParityVectors = serde_json::from_str(&std::fs::read_to_string(parity::path()).unwrap()).unwrap();
     let all: Vec<f64> = v.apply.iter().flat_map(|c| c.scores.iter().map(|s| parity::unhex(s))).collect();
     assert!(all.iter().any(|x| x.is_nan()));
-    assert!(all.iter().any(|&x| x == f64::INFINITY) && all.iter().any(|&x| x == f64::NEG_INFINITY));
+    assert!(all.contains(&f64::INFINITY) && all.contains(&f64::NEG_INFINITY));
     assert!(all.iter().any(|&x| x == 0.0 && x.is_sign_negative()));
     assert!(all.iter().any(|&x| x != 0.0 && x.abs() < f64::MIN_POSITIVE));
     assert!(v.apply.iter().any(|c| c.class.as_deref() == Some("unknown-class")));
