@@ -38,9 +38,12 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "calib-core without std ($NOSTD_TARGET): no features, then alloc"
+step "calib-core without std ($NOSTD_TARGET): no features, then alloc, then gate (digests, fingerprint, gates)"
 cargo build -p calib-core --no-default-features --target "$NOSTD_TARGET" --locked
 cargo build -p calib-core --no-default-features --features alloc --target "$NOSTD_TARGET" --locked
+cargo build -p calib-core --no-default-features --features gate --target "$NOSTD_TARGET" --locked
+cargo build -p calib-core --no-default-features --features bucket --target "$NOSTD_TARGET" --locked
+cargo build -p calib-core --no-default-features --features rollout --target "$NOSTD_TARGET" --locked
 
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked

@@ -248,6 +248,8 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()
         f(&mut w).map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
         w.flush().map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
     }
+    // The bytes reach the disk before the rename makes them visible.
+    tmp.as_file().sync_all().map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
     // Temp files are created owner-only; a result file is an ordinary file.
     #[cfg(unix)]
     {

@@ -12,11 +12,19 @@ macro_rules! outln {
 }
 
 mod apply;
+mod audit;
 mod demo;
 mod eval;
 mod fit;
+mod gate;
 mod io;
+mod keys;
+mod manifest;
+mod parity;
+mod rollout;
+mod sign;
 mod svg;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +47,22 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Calibration metrics of `score` as a probability, or of a model's output.
     Eval(eval::EvalArgs),
+    /// Staged canary rollout: init, step, status, simulate, plan.
+    Rollout(rollout::RolloutArgs),
+    /// SLA gates of a candidate against the incumbent on a holdout (exit 0 pass, 1 breach, 3 no data, 4 error).
+    Gate(gate::GateArgs),
+    /// Write an Ed25519 key pair (calib.key, mode 0600, and calib.pub) into a directory.
+    Keygen(keys::KeygenArgs),
+    /// Sign a manifest (in-toto statement in a DSSE envelope) for a model.
+    Sign(sign::SignArgs),
+    /// Verify a manifest as the serving loader does (exit 0 verified, 1 rejected).
+    Verify(verify::VerifyArgs),
+    /// Inspect manifests.
+    Manifest(manifest::ManifestArgs),
+    /// The hash-chained audit log: verify it, append events.
+    Audit(audit::AuditArgs),
+    /// Compare two runtimes' outputs for the same inputs (exit 0 parity, 1 differ).
+    Parity(parity::ParityArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +72,14 @@ fn main() -> ExitCode {
         Command::Fit(a) => fit::run(a),
         Command::Apply(a) => apply::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Rollout(a) => rollout::run(a),
+        Command::Gate(a) => gate::run(a),
+        Command::Keygen(a) => keys::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Manifest(a) => manifest::run(a),
+        Command::Audit(a) => audit::run(a),
+        Command::Parity(a) => parity::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,6 +4,13 @@
 //! threshold and gives a [`Verdict`]. The verdict of a window (or of a
 //! whole gate report) is the worst of its gates, in the order
 //! `Pass < NoData < Error < Breach`: missing data is never a pass.
+//!
+//! With the `gate` feature this module also evaluates the four gates of a
+//! candidate against the incumbent on a holdout (`evaluate_gates`, and
+//! `evaluate_holdout` which times the candidate in-process with `std`),
+//! lints gate configs (`GateConfigFile::resolve`, `GateConfig::lint`) and
+//! writes the `GateReport` that a signed manifest carries. The choices it
+//! makes where the definitions leave room are in docs/concepts.md §12.1.
 
 /// The outcome of one gate, or of a window (the worst of its gates).
 ///
@@ -50,6 +57,7 @@ pub enum GateKind {
     /// Median |g_candidate(s) − g_incumbent(s)|: must be at most the threshold.
     MedianShift,
     /// ΔRecall@50 = candidate − incumbent: must be at least the threshold.
+    #[cfg_attr(feature = "alloc", serde(rename = "recall_at_50"))]
     RecallAt50,
 }
 
@@ -661,7 +669,7 @@ mod eval {
 
     /// Evaluates the four gates of `candidate` against `incumbent` on a
     /// holdout. `latencies` are the candidate's per-query timings (see
-    /// [`measure_latencies`] with `std`). Fails only on malformed input
+    /// `measure_latencies`, with `std`). Fails only on malformed input
     /// (lengths, labels); a measurement that cannot be taken is a gate
     /// with verdict `Error`.
     pub fn evaluate_gates<Q: AsRef<str>, C: AsRef<str>>(

@@ -18,7 +18,7 @@
 //! its range: calibration then never ties two items that were not tied.
 //!
 //! Everything here works on caller-provided buffers and never allocates; the
-//! `alloc` feature adds [`fit`](crate::isotonic::fit), which sorts unsorted input first.
+//! `alloc` feature adds `fit`, which sorts unsorted input first.
 
 use crate::error::{Error, ErrorKind, Result};
 

@@ -78,7 +78,7 @@ mod step;
 mod window;
 
 pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, Severity};
-pub use state::{Phase, State, WindowSpan};
+pub use state::{Phase, State, UnknownPhase, WindowSpan};
 pub use step::{Controller, Counter, Decision, Reason, Rule, Step};
 pub use window::{GateResult, WindowReport};
 

@@ -4,8 +4,10 @@
 
 #![deny(missing_docs)]
 
+pub mod binary;
 pub mod parity;
 pub mod reference;
+pub mod trust;
 pub mod vectors;
 
 /// `a` and `b` agree to `tol` relative to `max(1, |b|)`; NaN only equals NaN.

@@ -44,7 +44,8 @@ pub struct Config {
 }
 
 /// Gates by [`GateKind::name`] (`recall_at_50`), the names every report
-/// uses. (`GateKind`'s derived serde name for ΔRecall@50 is `recall_at50`.)
+/// uses; written out here so an unknown name gets a message listing the
+/// valid ones.
 pub(crate) mod gate_names {
     use crate::gate::GateKind;
     use alloc::string::String;

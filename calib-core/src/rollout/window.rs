@@ -62,7 +62,7 @@ impl WindowReport {
         let got = self.end_ms.checked_sub(self.start_ms);
         if got != Some(want) {
             return Err(invalid(match got {
-                Some(ms) if ms <= 0 => format!("window ends {} ms before it starts", -ms),
+                Some(ms) if ms <= 0 => "window does not end after it starts".into(),
                 Some(ms) => format!(
                     "window is {ms} ms long; window_minutes = {} needs exactly {want} ms",
                     config.window_minutes

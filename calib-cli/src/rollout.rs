@@ -1,0 +1,431 @@
+//! `calib rollout`: the staged canary controller from the command line.
+//!
+//! The decisions are calib-core's (`calib_core::rollout`); this module
+//! reads configs, windows and scenarios, keeps the state file and the
+//! decision log crash-safe (see `store`), and prints.
+//!
+//! Exit codes of `step`: 0 hold, 10 advance, 20 revert, 30 publish; every
+//! command exits 2 on bad input.
+//!
+//! **Test-only switch.** `CALIB_CRASH_AT=<point>` makes the process abort
+//! (as if killed) at a named point of `init`/`step`, so the tests can check
+//! that a crash anywhere loses no decision and applies none twice. The
+//! points, in order: `init-logged`, `step-decided`, `step-log-torn` (half a
+//! record written), `step-logged`, `state-temp-written`, `state-renamed`,
+//! `step-saved`. Unset, it costs one environment lookup per point.
+
+mod chain;
+mod report;
+mod store;
+
+use crate::io::CliError;
+use calib_core::rollout::{Config, Controller, Decision, RolloutError, RolloutErrorKind, State, WindowReport};
+use chain::AuditLog;
+use clap::{Args, Subcommand};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use store::{InitRecord, KIND_INIT, StateFile};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Args, Debug)]
+pub struct RolloutArgs {
+    #[command(subcommand)]
+    command: RolloutCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum RolloutCommand {
+    /// Start a rollout: check the config, write the state file and the log's init record.
+    Init(InitArgs),
+    /// Decide one window and print the decision (exit 0 hold, 10 advance, 20 revert, 30 publish).
+    Step(StepArgs),
+    /// Where a rollout is, its counters, and whether its decision log replays to its state.
+    Status(StatusArgs),
+    /// Run a whole timeline of windows through the controller, offline.
+    Simulate(SimulateArgs),
+    /// The timeline a config implies; refuses configs that could never trip or never publish.
+    #[command(alias = "lint")]
+    Plan(PlanArgs),
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// The rollout config (TOML or JSON).
+    #[arg(long)]
+    config: PathBuf,
+    /// The state file to create.
+    #[arg(long)]
+    state: PathBuf,
+    /// The manifest being rolled out; its SHA-256 identifies the version.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// The decision log [default: the state file's name with `.audit.jsonl`, beside it].
+    #[arg(long)]
+    audit: Option<PathBuf>,
+    /// The time of the init record (RFC 3339) [default: the system clock].
+    #[arg(long)]
+    now: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct StepArgs {
+    /// The state file.
+    #[arg(long)]
+    state: PathBuf,
+    /// The window report (JSON).
+    #[arg(long)]
+    window: PathBuf,
+    /// The time of the decision (RFC 3339) [default: the system clock].
+    #[arg(long)]
+    now: Option<String>,
+    /// Print the decision as a JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct StatusArgs {
+    /// The state file.
+    #[arg(long)]
+    state: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// `{"config": {…}, "windows": [window, …]}`.
+    #[arg(long)]
+    scenario: PathBuf,
+    /// Print a JSON array instead of one line per window.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct PlanArgs {
+    /// The rollout config (TOML or JSON).
+    #[arg(long)]
+    config: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `step`'s exit code for a decision.
+fn exit_code(d: Decision) -> u8 {
+    match d {
+        Decision::Hold => 0,
+        Decision::Advance { .. } => 10,
+        Decision::Revert { .. } => 20,
+        Decision::Publish => 30,
+    }
+}
+
+pub fn run(args: RolloutArgs) -> Result<u8, CliError> {
+    match args.command {
+        RolloutCommand::Init(a) => init(a),
+        RolloutCommand::Step(a) => step(a),
+        RolloutCommand::Status(a) => report::status(&a.state, a.json),
+        RolloutCommand::Simulate(a) => simulate(a),
+        RolloutCommand::Plan(a) => plan(a),
+    }
+}
+
+/// Whether the test-only crash switch names `point`.
+pub(crate) fn crashing_at(point: &str) -> bool {
+    std::env::var_os("CALIB_CRASH_AT").is_some_and(|v| v == point)
+}
+
+/// Aborts the process at `point` when `CALIB_CRASH_AT` names it (tests only).
+pub(crate) fn crash_point(point: &str) {
+    if crashing_at(point) {
+        eprintln!("calib: CALIB_CRASH_AT={point}: aborting");
+        std::process::abort();
+    }
+}
+
+// ----------------------------------------------------------------- inputs
+
+/// RFC 3339 → ms since the Unix epoch (sub-millisecond digits are dropped).
+fn parse_time(text: &str) -> Result<i64, String> {
+    let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))?;
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).map_err(|_| format!("{text:?} is out of range"))
+}
+
+/// ms since the Unix epoch → RFC 3339 in UTC.
+pub(crate) fn format_time(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("{ms} ms"))
+}
+
+fn now_ms(arg: &Option<String>) -> Result<i64, CliError> {
+    match arg {
+        Some(t) => parse_time(t).map_err(|e| CliError::Usage(format!("--now: {e}"))),
+        None => Ok(i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)),
+    }
+}
+
+/// A window as it is written in files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowJson {
+    start: String,
+    end: String,
+    samples: u64,
+    p99_latency_ms: Option<f64>,
+    aece: Option<f64>,
+    tau: Option<f64>,
+    median_confidence_shift: Option<f64>,
+    recall_at_50_delta: Option<f64>,
+}
+
+impl WindowJson {
+    fn report(&self) -> Result<WindowReport, String> {
+        Ok(WindowReport {
+            start_ms: parse_time(&self.start).map_err(|e| format!("start: {e}"))?,
+            end_ms: parse_time(&self.end).map_err(|e| format!("end: {e}"))?,
+            samples: self.samples,
+            p99_latency_ms: self.p99_latency_ms,
+            aece: self.aece,
+            tau: self.tau,
+            median_confidence_shift: self.median_confidence_shift,
+            recall_at_50_delta: self.recall_at_50_delta,
+        })
+    }
+}
+
+/// The controller's message, with times in RFC 3339 where it has them.
+fn explain(e: &RolloutError, w: &WindowReport, state: &State) -> String {
+    let span = format!("{} to {}", format_time(w.start_ms), format_time(w.end_ms));
+    let previous = state.last_window;
+    match e.kind() {
+        // Says where the rollout is, so a caller retrying after a crash
+        // learns the traffic share the decision it missed set.
+        RolloutErrorKind::DuplicateWindow => format!(
+            "duplicate window: {span} was already decided, not applied twice (the rollout is at {}, {} % of traffic)",
+            state.phase,
+            state.phase.traffic_percent()
+        ),
+        RolloutErrorKind::TimeWentBackwards => format!(
+            "time went backwards: the window {span} starts before the previous window ended at {}",
+            previous.map_or_else(|| "?".into(), |p| format_time(p.end_ms))
+        ),
+        RolloutErrorKind::WindowInFuture => format!("the window {span} has not ended by the decision time"),
+        _ => e.to_string(),
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, CliError> {
+    std::path::absolute(path).map_err(|e| CliError::file(path, format!("cannot resolve the path: {e}")))
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))
+}
+
+/// A config from TOML (`.toml`) or JSON (`.json`; other names: JSON if it
+/// starts with `{`, else TOML), checked by `Config::validate`.
+fn load_config(path: &Path) -> Result<Config, CliError> {
+    let text = read_text(path)?;
+    let json = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => false,
+        Some("json") => true,
+        _ => text.trim_start().starts_with('{'),
+    };
+    let config: Config = if json {
+        serde_json::from_str(&text).map_err(|e| CliError::file(path, format!("not a rollout config: {e}")))?
+    } else {
+        toml::from_str(&text).map_err(|e| CliError::file(path, format!("not a rollout config: {}", e.message())))?
+    };
+    config.validate().map_err(|e| CliError::file(path, e))?;
+    Ok(config)
+}
+
+/// Refuses a config whose plan has a `Refuse` problem.
+fn refuse_bad_plan(path: &Path, config: &Config) -> Result<calib_core::rollout::Plan, CliError> {
+    let plan = config.plan().map_err(|e| CliError::file(path, e))?;
+    if plan.refused() {
+        let why: Vec<String> = plan
+            .problems
+            .iter()
+            .filter(|p| p.severity == calib_core::rollout::Severity::Refuse)
+            .map(|p| format!("{}: {}", p.code, p.message))
+            .collect();
+        return Err(CliError::file(path, format!("refused: {}", why.join("; "))));
+    }
+    Ok(plan)
+}
+
+// ----------------------------------------------------------------- commands
+
+fn init(a: InitArgs) -> Result<u8, CliError> {
+    let config = load_config(&a.config)?;
+    refuse_bad_plan(&a.config, &config)?;
+    let now = now_ms(&a.now)?;
+    let _lock = store::Lock::take(&a.state)?;
+    if a.state.exists() {
+        return Err(CliError::file(
+            &a.state,
+            "already exists: a rollout is initialised once (a new manifest version gets a new state file)",
+        ));
+    }
+    let manifest = match &a.manifest {
+        Some(m) => {
+            let bytes = std::fs::read(m).map_err(|e| CliError::file(m, format!("cannot read: {e}")))?;
+            Some(crate::audit::manifest_data(m, &bytes))
+        }
+        None => None,
+    };
+    let audit_log = match &a.audit {
+        Some(p) => absolute(p)?.display().to_string(),
+        None => {
+            let stem = a.state.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("{stem}.audit.jsonl")
+        }
+    };
+    let controller = Controller::new(config.clone()).map_err(|e| CliError::file(&a.config, e))?;
+    let state = controller.initial_state();
+    let record = InitRecord {
+        state_file: absolute(&a.state)?.display().to_string(),
+        config: config.clone(),
+        manifest: manifest.clone(),
+        state_sha256: state.digest_hex(),
+        now_ms: now,
+    };
+    let mut sf = StateFile {
+        schema_version: store::SCHEMA_VERSION,
+        rollout_id: String::new(),
+        manifest,
+        audit_log,
+        seq: 0,
+        head: String::new(),
+        config,
+        state,
+    };
+    let log_path = sf.log_path(&a.state);
+    let mut log = AuditLog::open(&log_path)?;
+    // A crash between the init record and the state file leaves the record
+    // last in the log with no state: adopt it rather than start a second one.
+    let adopted = log.entries().last().filter(|e| {
+        e.kind == KIND_INIT
+            && serde_json::from_value::<InitRecord>(e.data.clone())
+                .is_ok_and(|r| InitRecord { now_ms: now, ..r } == record)
+    });
+    let id = match adopted {
+        Some(e) => {
+            eprintln!("calib: adopting init record {} left by an interrupted init", e.hash);
+            e.hash.clone()
+        }
+        None => {
+            let data = serde_json::to_value(&record).expect("an init record serialises");
+            let id = log.append(KIND_INIT, data, now)?;
+            crash_point("init-logged");
+            id
+        }
+    };
+    sf.rollout_id = id.clone();
+    sf.head = id;
+    sf.save(&a.state)?;
+    outln!("rollout {} initialised at off (0 % of traffic)", sf.rollout_id);
+    outln!("state      {}", a.state.display());
+    outln!("audit log  {}", log_path.display());
+    Ok(0)
+}
+
+fn step(a: StepArgs) -> Result<u8, CliError> {
+    let window_json: WindowJson = serde_json::from_str(&read_text(&a.window)?)
+        .map_err(|e| CliError::file(&a.window, format!("not a window: {e}")))?;
+    let window = window_json.report().map_err(|e| CliError::file(&a.window, e))?;
+    let now = now_ms(&a.now)?;
+    let _lock = store::Lock::take(&a.state)?;
+    let mut sf = StateFile::load(&a.state)?;
+    let controller = sf.controller(&a.state)?;
+    let log_path = sf.log_path(&a.state);
+    let mut log = AuditLog::open(&log_path)?;
+    if store::reconcile(&mut sf, &a.state, &log)? {
+        eprintln!(
+            "calib: recovered decision {} from the audit log (the previous step stopped before saving the state)",
+            sf.seq
+        );
+    }
+    let before = sf.state.phase;
+    let step = controller
+        .step(&sf.state, &window, now)
+        .map_err(|e| CliError::file(&a.window, explain(&e, &window, &sf.state)))?;
+    crash_point("step-decided");
+    let entry = report::Entry::new(sf.seq, &window, before, &step);
+    let record = serde_json::json!({
+        "rollout": sf.rollout_id,
+        "seq": sf.seq + 1,
+        "now_ms": now,
+        "window": window,
+        "stage_before": entry.stage_before,
+        "stage_after": entry.stage_after,
+        "verdict": step.verdict,
+        "decision": step.decision,
+        "reasons": step.reasons,
+        "state_sha256": step.state.digest_hex(),
+    });
+    let hash = log.append(store::KIND_DECISION, record, now)?;
+    crash_point("step-logged");
+    sf.state = step.state.clone();
+    sf.seq += 1;
+    sf.head = hash;
+    sf.save(&a.state)?;
+    crash_point("step-saved");
+    report::print_entries(std::slice::from_ref(&entry), a.json, true);
+    Ok(exit_code(step.decision))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    config: Config,
+    windows: Vec<WindowJson>,
+}
+
+fn simulate(a: SimulateArgs) -> Result<u8, CliError> {
+    let scenario: Scenario = serde_json::from_str(&read_text(&a.scenario)?)
+        .map_err(|e| CliError::file(&a.scenario, format!("not a scenario: {e}")))?;
+    let controller =
+        Controller::new(scenario.config).map_err(|e| CliError::file(&a.scenario, format!("config: {e}")))?;
+    let mut state = controller.initial_state();
+    let mut entries = Vec::with_capacity(scenario.windows.len());
+    let mut failure = None;
+    for (i, w) in scenario.windows.iter().enumerate() {
+        let decided = w.report().and_then(|window| {
+            // Offline, each window is decided the moment it ends.
+            let step = controller.step(&state, &window, window.end_ms).map_err(|e| explain(&e, &window, &state))?;
+            Ok((window, step))
+        });
+        match decided {
+            Ok((window, step)) => {
+                entries.push(report::Entry::new(i as u64, &window, state.phase, &step));
+                state = step.state;
+            }
+            Err(e) => {
+                failure = Some(CliError::file(&a.scenario, format!("windows[{i}] (start {}): {e}", w.start)));
+                break;
+            }
+        }
+    }
+    // The windows decided before a refused one are still printed.
+    report::print_entries(&entries, a.json, false);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+fn plan(a: PlanArgs) -> Result<u8, CliError> {
+    let config = load_config(&a.config)?;
+    let plan = config.plan().map_err(|e| CliError::file(&a.config, e))?;
+    report::print_plan(&config, &plan, a.json);
+    refuse_bad_plan(&a.config, &config)?;
+    Ok(0)
+}
