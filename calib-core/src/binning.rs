@@ -83,8 +83,18 @@ pub fn equal_width_edges(lo: f64, hi: f64, k: usize, out: &mut [f64]) -> Result<
     Ok(())
 }
 
-fn check_k(k: usize) -> Result<()> {
-    if k == 0 || k > u32::MAX as usize {
+/// The most bins calib accepts: far more than any calibration needs, and
+/// small enough that the per-bin storage of a request can always be
+/// allocated (a K of 10⁹ would otherwise abort the process, which no
+/// binding can turn into an error).
+pub const MAX_BINS: usize = 1 << 20;
+
+/// The K calib uses when none is given (`calib eval --bins`, the bindings).
+pub const DEFAULT_BINS: usize = 15;
+
+/// Checks a requested number of bins: `1..=MAX_BINS`.
+pub fn check_k(k: usize) -> Result<()> {
+    if k == 0 || k > MAX_BINS {
         return Err(Error::new(ErrorKind::InvalidParameter, "number of bins").value(k as f64));
     }
     Ok(())

@@ -190,6 +190,7 @@ mod owned {
         let mass = options.strategy == BinStrategy::EqualMass;
         let (mut hist, mut vals) =
             if mass { (vec![0u32; binning::SELECT_BUCKETS], vec![0.0; n]) } else { (vec![], vec![]) };
+        crate::binning::check_k(k)?;
         let (mut edges, mut counts, mut ws, mut sums) = (vec![0.0; k + 1], vec![0u64; k], vec![0.0; k], vec![0.0; k]);
         let (mut ox, mut oy) = (vec![0.0; 2 * k], vec![0.0; 2 * k]);
         let fit = fit_into(

@@ -435,7 +435,8 @@ mod owned {
         k: usize,
         strategy: BinStrategy,
     ) -> Result<(Vec<f64>, binning::EdgeSummary)> {
-        let mut edges = vec![0.0; k.max(1) + 1];
+        binning::check_k(k)?;
+        let mut edges = vec![0.0; k + 1];
         match strategy {
             BinStrategy::EqualWidth => {
                 binning::equal_width_edges(0.0, 1.0, k, &mut edges)?;

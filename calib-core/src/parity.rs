@@ -113,7 +113,8 @@ pub fn parity_report(a: &[f64], b: &[f64], labels: Option<&[f64]>, options: &Par
         return Err(Error::new(ErrorKind::InvalidParameter, "parity tolerance").value(t));
     }
     let k = options.bins;
-    let mut edges = vec![0.0; k.max(1) + 1];
+    binning::check_k(k)?;
+    let mut edges = vec![0.0; k + 1];
     binning::equal_width_edges(0.0, 1.0, k, &mut edges)?;
     let mut bins: Vec<ParityBin> = (0..k).map(|i| ParityBin { bin: i as u64, count_a: 0, count_b: 0 }).collect();
     let (mut unbinned_a, mut unbinned_b) = (0u64, 0u64);

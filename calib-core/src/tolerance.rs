@@ -70,6 +70,7 @@ pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result
     let mut rng = SeededRng::new(options.seed);
     let (mut ps, mut ys) = (vec![0.0; n], vec![0.0; n]);
     let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; n]);
+    binning::check_k(k)?;
     let mut edges = vec![0.0; k + 1];
     let mut bins = vec![BinStats::default(); k];
     let mut aeces = Vec::with_capacity(options.resamples);

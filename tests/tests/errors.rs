@@ -159,3 +159,12 @@ fn metrics_refuse_all_zero_weights() {
         assert_eq!((e.kind(), e.index()), (ErrorKind::TooFewSamples, None));
     }
 }
+
+#[test]
+fn absurd_bin_counts_are_refused_before_allocating() {
+    // A K of 10^9 would ask for 32 GB of bins and abort the process.
+    let e = metrics::ece(&[0.2, 0.8], &[0.0, 1.0], None, 1_000_000_000).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidParameter);
+    assert!(e.to_string().contains("number of bins"), "{e}");
+    assert!(metrics::ece(&[0.2, 0.8], &[0.0, 1.0], None, calib_core::binning::MAX_BINS).is_ok());
+}
