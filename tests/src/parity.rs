@@ -264,7 +264,8 @@ pub fn rust_outputs(v: &ParityVectors) -> RuntimeOutputs {
         }
         mets.insert(c.name.clone(), e);
     }
-    RuntimeOutputs { runtime: "rust".into(), fingerprint: String::new(), apply, metrics: mets }
+    let fingerprint = calib_core::fingerprint::core_fingerprint().to_string();
+    RuntimeOutputs { runtime: "rust".into(), fingerprint, apply, metrics: mets }
 }
 
 /// Outputs that differ bitwise from the expected ones: (case, index, expected, got).
@@ -307,4 +308,64 @@ pub fn outputs_dir() -> std::path::PathBuf {
 /// Path of the committed file.
 pub fn path() -> std::path::PathBuf {
     crate::vectors::path("parity.json")
+}
+
+// ------------------------------------------------------------ single-core rule
+
+/// Words that betray numeric work a binding must leave to calib-core:
+/// interpolation, PAV, bin lookup, quantiles.
+pub const FORBIDDEN: [&str; 10] = [
+    "slope",
+    "interpolat",
+    "partition_point",
+    "binary_search",
+    "violat",
+    "pool_adjacent",
+    "searchsorted",
+    "quantile",
+    "lerp",
+    "bin_index",
+];
+
+/// A line without its comment and string literals (names in messages such
+/// as `"quantile"` are not computation), lowercased.
+pub fn code_of(line: &str) -> String {
+    let line = line.split("//").next().unwrap_or("");
+    let (mut out, mut in_str, mut escaped) = (String::new(), false, false);
+    for c in line.chars() {
+        match (in_str, escaped, c) {
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_str = false,
+            (true, _, _) => escaped = false,
+            (false, _, '"') => in_str = true,
+            (false, _, c) => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Every use of a [`FORBIDDEN`] word in the `.rs` files below `dir`.
+pub fn lint_binding(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for (i, line) in text.lines().enumerate() {
+                    let code = code_of(line);
+                    for w in FORBIDDEN {
+                        if code.contains(w) {
+                            found.push(format!("{}:{}: `{w}` in binding code: {}", p.display(), i + 1, line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    found
 }

@@ -34,3 +34,18 @@ fn vectors_cover_the_special_values() {
     assert!(v.apply.iter().any(|c| c.class.as_deref() == Some("unknown-class")));
     assert!(v.apply.iter().any(|c| c.scores.len() >= 4000));
 }
+
+/// The single-core rule's lint finds numeric work in a binding, and ignores
+/// the same words in comments and strings.
+#[test]
+fn single_core_lint_catches_a_binding_that_interpolates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lib.rs"),
+        "// the slope is computed by the core\nfn f() { let s = \"quantile\"; }\nfn g(x0: f64, x1: f64) -> f64 { let slope = 1.0 / (x1 - x0); slope }\n",
+    )
+    .unwrap();
+    let found = parity::lint_binding(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found.iter().all(|f| f.contains("lib.rs:3")), "{found:?}");
+}
