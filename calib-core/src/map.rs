@@ -115,6 +115,20 @@ pub fn validate_breakpoints(xs: &[f64], ys: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// Writes each segment's slope `(y_{j+1} − y_j)/(x_{j+1} − x_j)` into
+/// `out[..m-1]` (see [`MapRef::with_slopes`]). Never allocates.
+pub fn slopes_into(xs: &[f64], ys: &[f64], out: &mut [f64]) -> Result<()> {
+    validate_breakpoints(xs, ys)?;
+    let need = xs.len() - 1;
+    if out.len() < need {
+        return Err(Error::new(ErrorKind::BufferTooSmall, "slopes").counts(out.len(), need));
+    }
+    for j in 0..need {
+        out[j] = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]);
+    }
+    Ok(())
+}
+
 /// Breakpoints a cell is scanned for without a branch; fuller cells (rare:
 /// breakpoints cluster) fall back to a binary search inside the cell.
 const SCAN_LIMIT: usize = 4;
@@ -221,6 +235,7 @@ pub struct MapRef<'a> {
     xs: &'a [f64],
     ys: &'a [f64],
     index: Option<CellIndex<'a>>,
+    slopes: Option<&'a [f64]>,
     options: ApplyOptions,
 }
 
@@ -229,7 +244,7 @@ impl<'a> MapRef<'a> {
     pub fn new(xs: &'a [f64], ys: &'a [f64], options: ApplyOptions) -> Result<Self> {
         validate_breakpoints(xs, ys)?;
         options.validate()?;
-        Ok(MapRef { xs, ys, index: None, options })
+        Ok(MapRef { xs, ys, index: None, slopes: None, options })
     }
 
     /// The same map, with a cell index for faster lookups. The index must
@@ -237,6 +252,18 @@ impl<'a> MapRef<'a> {
     pub fn with_index(mut self, index: CellIndex<'a>) -> Self {
         if index.starts.len() == CellIndex::buffer_len(self.xs.len()) {
             self.index = Some(index);
+        }
+        self
+    }
+
+    /// The same map, reading segment slopes from `slopes` (filled by
+    /// [`slopes_into`] from the same breakpoints) instead of dividing on
+    /// every call. The division is the costliest step of an apply; its
+    /// result is the same either way, so outputs are bit-identical.
+    /// Ignored if `slopes` has the wrong length.
+    pub fn with_slopes(mut self, slopes: &'a [f64]) -> Self {
+        if slopes.len() + 1 == self.xs.len() {
+            self.slopes = Some(slopes);
         }
         self
     }
@@ -250,7 +277,7 @@ impl<'a> MapRef<'a> {
         index: Option<CellIndex<'a>>,
         options: ApplyOptions,
     ) -> Self {
-        MapRef { xs, ys, index, options }
+        MapRef { xs, ys, index, slopes: None, options }
     }
 
     /// Breakpoint positions.
@@ -286,7 +313,10 @@ impl<'a> MapRef<'a> {
         }
         // numpy.interp's arithmetic, including its retry from the right end
         // when the slope overflows (gaps of subnormal size).
-        let slope = (y1 - y0) / (x1 - x0);
+        let slope = match self.slopes {
+            Some(s) => s[j],
+            None => (y1 - y0) / (x1 - x0),
+        };
         let mut r = slope * (x - x0) + y0;
         if r.is_nan() {
             r = slope * (x - x1) + y1;

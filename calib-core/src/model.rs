@@ -90,6 +90,7 @@ pub struct ModelFile {
 struct OwnedMap {
     data: MapData,
     cells: Vec<u32>,
+    slopes: Vec<f64>,
     geometry: (f64, f64),
 }
 
@@ -112,12 +113,14 @@ impl OwnedMap {
         let mut cells = vec![0u32; CellIndex::buffer_len(data.x.len())];
         CellIndex::build(&data.x, &mut cells).map_err(|e| bad_model(format!("map {what}: {e}")))?;
         let geometry = CellIndex::geometry(&data.x);
-        Ok(OwnedMap { data, cells, geometry })
+        let mut slopes = vec![0.0; data.x.len() - 1];
+        crate::map::slopes_into(&data.x, &data.y, &mut slopes).map_err(|e| bad_model(format!("map {what}: {e}")))?;
+        Ok(OwnedMap { data, cells, slopes, geometry })
     }
     fn map_ref(&self, options: ApplyOptions) -> MapRef<'_> {
         // `cells` was built from these xs in `new`.
         let idx = CellIndex::from_raw(self.geometry, &self.cells);
-        MapRef::from_parts(&self.data.x, &self.data.y, Some(idx), options)
+        MapRef::from_parts(&self.data.x, &self.data.y, Some(idx), options).with_slopes(&self.slopes)
     }
 }
 

@@ -129,25 +129,38 @@ pub(crate) fn group_binary(x: &[f64], y: &[f64]) -> Option<(Vec<f64>, Vec<f64>, 
     }
     radix_sort(&mut k0);
     radix_sort(&mut k1);
-    let (mut xs, mut ones, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    // Merge the two sorted key lists, counting rows and positives per key.
+    // u64::MAX is above every finite score's key, so it ends a list; the
+    // merge step is written to compile to conditional moves, not branches
+    // (which label comes next is a coin flip).
+    let (n0, n1) = (k0.len(), k1.len());
+    let guess = x.len() / 2 + 16;
+    let (mut xs, mut ones, mut counts) =
+        (Vec::with_capacity(guess), Vec::with_capacity(guess), Vec::with_capacity(guess));
     let (mut i, mut j) = (0usize, 0usize);
-    while i < k0.len() || j < k1.len() {
-        let k = match (k0.get(i), k1.get(j)) {
-            (Some(a), Some(b)) => a.0.min(b.0),
-            (Some(a), None) => a.0,
-            (None, Some(b)) => b.0,
-            (None, None) => unreachable!("loop condition"),
-        };
-        let (s0, s1) = (i, j);
-        while i < k0.len() && k0[i].0 == k {
-            i += 1;
+    let (mut cur, mut c1, mut c) = (u64::MAX, 0u64, 0u64);
+    for _ in 0..n0 + n1 {
+        let a = if i < n0 { k0[i].0 } else { u64::MAX };
+        let b = if j < n1 { k1[j].0 } else { u64::MAX };
+        let one = b < a;
+        let k = if one { b } else { a };
+        i += usize::from(!one);
+        j += usize::from(one);
+        if k != cur {
+            if c > 0 {
+                xs.push(unkey(cur));
+                ones.push(c1 as f64);
+                counts.push(c as f64);
+            }
+            (cur, c1, c) = (k, 0, 0);
         }
-        while j < k1.len() && k1[j].0 == k {
-            j += 1;
-        }
-        xs.push(unkey(k));
-        ones.push((j - s1) as f64);
-        counts.push(((i - s0) + (j - s1)) as f64);
+        c1 += u64::from(one);
+        c += 1;
+    }
+    if c > 0 {
+        xs.push(unkey(cur));
+        ones.push(c1 as f64);
+        counts.push(c as f64);
     }
     Some((xs, ones, counts))
 }
