@@ -117,15 +117,19 @@ pub(crate) fn sort_points(x: &[f64], y: &[f64], w: Option<&[f64]>) -> (Vec<f64>,
 /// the fit that follows gives the same bits as the general route.
 /// `None` when the input does not qualify.
 pub(crate) fn group_binary(x: &[f64], y: &[f64]) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
-    // -0.0 labels take the general route, which keeps their sign.
-    if !y.iter().all(|&v| v.to_bits() == 0 || v == 1.0) {
-        return None;
-    }
-    let n1 = y.iter().filter(|&&v| v == 1.0).count();
+    // One pass splits the keys by label. Both lists reserve room for every
+    // row: only the pages actually written are ever touched.
     type Keys = Vec<(u64, ())>;
-    let (mut k0, mut k1): (Keys, Keys) = (Vec::with_capacity(x.len() - n1), Vec::with_capacity(n1));
+    let (mut k0, mut k1): (Keys, Keys) = (Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
     for (&a, &b) in x.iter().zip(y) {
-        if b == 1.0 { k1.push((key(a), ())) } else { k0.push((key(a), ())) }
+        if b == 1.0 {
+            k1.push((key(a), ()));
+        } else if b.to_bits() == 0 {
+            k0.push((key(a), ()));
+        } else {
+            // A fractional label (or -0.0, whose sign the general route keeps).
+            return None;
+        }
     }
     radix_sort(&mut k0);
     radix_sort(&mut k1);

@@ -14,6 +14,10 @@ use crate::rng::SeededRng;
 use alloc::vec;
 use alloc::vec::Vec;
 
+/// The most resamples the bootstrap accepts (its result list is allocated up
+/// front; an absurd count must be an error, not an aborted process).
+pub const MAX_RESAMPLES: usize = 1 << 20;
+
 /// Samples a class needs before calib governs it with a bootstrapped ĉ.
 pub const GOVERNANCE_MIN_SAMPLES: usize = 10_000;
 
@@ -57,6 +61,9 @@ pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result
     let n = calibrated.len();
     if n < options.min_samples.max(2) {
         return Err(Error::new(ErrorKind::TooFewSamples, "ĉ bootstrap").counts(n, options.min_samples.max(2)));
+    }
+    if options.resamples > MAX_RESAMPLES {
+        return Err(Error::new(ErrorKind::InvalidParameter, "bootstrap resamples").value(options.resamples as f64));
     }
     if options.resamples == 0 || options.bins == 0 {
         return Err(Error::new(ErrorKind::InvalidParameter, "bootstrap resamples/bins").value(0.0));
