@@ -3,7 +3,10 @@
 # when everything is already there), so it works on a fresh machine:
 #   - rustfmt and clippy, and a bare-metal target for the no_std build;
 #   - a Python venv (.venv) with the pinned tools of scripts/requirements-dev.txt
-#     (scikit-learn is the reference calib's conformance vectors come from).
+#     (scikit-learn is the reference calib's conformance vectors come from;
+#     maturin and pytest build and test the Python binding);
+#   - per binding, in its own test.sh: npm packages (npm ci), the wasm32
+#     target, wasm-bindgen-cli at the locked version, Debian's Chromium.
 # Every step runs even under CI=true; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +15,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# Outputs of an earlier run must not stand in for this run's.
+rm -rf "$CARGO_TARGET_DIR/parity"
 
 step "toolchain components"
 installed=$(rustup component list --installed 2>/dev/null || true)
@@ -48,8 +54,20 @@ cargo build -p calib-core --no-default-features --features rollout --target "$NO
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked
 
-step "cargo test (workspace, release-mode property tests in debug profile)"
-cargo test --workspace --locked
+step "cargo test (core, CLI, cross-crate tests; the bindings are tested below)"
+cargo test --locked
+
+step "Python: wheel + pytest (calib-py/test.sh)"
+"$ROOT/calib-py/test.sh"
+
+step "Node: addon + shared JS suite (calib-node/test.sh)"
+"$ROOT/calib-node/test.sh"
+
+step "WASM: web + Node builds, shared JS suite in Node and headless Chromium (calib-wasm/test.sh)"
+"$ROOT/calib-wasm/test.sh"
+
+step "parity across the five runtimes (0 differing outputs, one fingerprint, single-core rule)"
+cargo run -q --locked -p calib-tests --bin parity-check -- --require rust,python,node,wasm-node,wasm-chromium
 
 step "benches compile"
 cargo bench -p calib-benches --no-run --locked

@@ -1,14 +1,17 @@
 //! Serving: applying a calibration map.
 //!
-//! - `apply_one/{indexed,plain}`: one score through a fitted map of about
-//!   1160 breakpoints, with the [`CellIndex`] a loaded model uses and with the
-//!   plain binary search. Reported per call; the scores cycle through 2¹⁶
-//!   draws of the ranker (512 KiB, in L2), too many for the branch predictor
-//!   to learn: with a 4096-score ring the indexed apply measured about 3 ns
-//!   faster, which random serving traffic would not see.
+//! - `apply_one/m=…/{model,indexed,plain}`: one score through a fitted map of
+//!   about 1160 breakpoints. `model` is what a loaded `Model` serves: a
+//!   [`CellIndex`] plus precomputed segment slopes (`calib_core::map::slopes_into`);
+//!   `indexed` has the index but divides for the slope on each call; `plain`
+//!   is a bare [`MapRef`] (binary search, division). Reported per call; the
+//!   scores cycle through 2¹⁶ draws of the ranker (512 KiB, in L2), too many
+//!   for the branch predictor to learn: with a 4096-score ring the indexed
+//!   apply measured about 3 ns faster, which random serving traffic would
+//!   not see.
 //! - `apply_batch/{16,256,1024}`: 10⁶ scores into a caller-owned buffer
-//!   (indexed maps); throughput is in elements, so criterion prints the time
-//!   per score.
+//!   through the `model` path; throughput is in elements, so criterion
+//!   prints the time per score.
 //!
 //! Run:
 //!
@@ -35,12 +38,14 @@ fn apply_one(c: &mut Criterion) {
     let (xs, ys) = common::fitted_map(common::FITTED_MAP_ROWS);
     let mut buf = common::index_buffer(&xs);
     let index = CellIndex::build(&xs, &mut buf).expect("index");
+    let slopes = common::slopes(&xs, &ys);
     let plain = MapRef::new(&xs, &ys, ApplyOptions::default()).expect("map");
     let indexed = plain.with_index(index);
+    let model = indexed.with_slopes(&slopes);
     let scores = common::serve_scores(RING);
 
     let mut g = c.benchmark_group(format!("apply_one/m={}", xs.len()));
-    for (name, map) in [("indexed", indexed), ("plain", plain)] {
+    for (name, map) in [("model", model), ("indexed", indexed), ("plain", plain)] {
         g.bench_function(name, |b| {
             let mut i = 0usize;
             b.iter(|| {
@@ -63,7 +68,8 @@ fn apply_batch(c: &mut Criterion) {
         let (xs, ys) = common::quantile_map(m);
         let mut buf = common::index_buffer(&xs);
         let index = CellIndex::build(&xs, &mut buf).expect("index");
-        let map = MapRef::new(&xs, &ys, ApplyOptions::default()).expect("map").with_index(index);
+        let slopes = common::slopes(&xs, &ys);
+        let map = MapRef::new(&xs, &ys, ApplyOptions::default()).expect("map").with_index(index).with_slopes(&slopes);
         g.bench_with_input(BenchmarkId::from_parameter(m), &map, |b, map| {
             b.iter(|| {
                 let mut stats = ApplyStats::default();

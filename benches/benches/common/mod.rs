@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 use calib_core::isotonic::{self, IsotonicOptions};
-use calib_core::map::CellIndex;
+use calib_core::map::{CellIndex, slopes_into};
 use calib_core::rng::SeededRng;
 use criterion::Criterion;
 use std::time::Duration;
@@ -75,6 +75,13 @@ pub fn quantile_map(m: usize) -> (Vec<f64>, Vec<f64>) {
 /// The cell index buffer of `xs`, ready for [`CellIndex::build`].
 pub fn index_buffer(xs: &[f64]) -> Vec<u32> {
     vec![0u32; CellIndex::buffer_len(xs.len())]
+}
+
+/// The segment slopes of a map, as a loaded `Model` keeps them.
+pub fn slopes(xs: &[f64], ys: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; xs.len() - 1];
+    slopes_into(xs, ys, &mut out).expect("slopes of valid breakpoints");
+    out
 }
 
 /// The defaults of every target: short, bounded runs (groups with

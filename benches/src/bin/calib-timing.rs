@@ -19,7 +19,7 @@
 //! is the fit's extra memory.
 
 use calib_core::isotonic::{self, IsotonicOptions};
-use calib_core::map::{ApplyOptions, ApplyStats, CellIndex, MapRef};
+use calib_core::map::{ApplyOptions, ApplyStats, CellIndex, MapRef, slopes_into};
 use calib_core::metrics;
 use std::collections::HashMap;
 use std::fs::File;
@@ -127,10 +127,13 @@ fn run() -> Result<(), Failure> {
     let n_fit = scores.len();
     drop((scores, labels));
 
-    // Serve as a loaded model does: borrowed breakpoints plus a cell index.
+    // Serve as a loaded model does: borrowed breakpoints, a cell index and
+    // precomputed segment slopes.
     let mut cells = vec![0u32; CellIndex::buffer_len(bp.x.len())];
     let index = CellIndex::build(&bp.x, &mut cells)?;
-    let map = MapRef::new(&bp.x, &bp.y, ApplyOptions::default())?.with_index(index);
+    let mut slopes = vec![0.0; bp.x.len().saturating_sub(1)];
+    slopes_into(&bp.x, &bp.y, &mut slopes)?;
+    let map = MapRef::new(&bp.x, &bp.y, ApplyOptions::default())?.with_index(index).with_slopes(&slopes);
 
     let predict = read_f64(args.get("predict-scores")?)?;
     // A fresh output per repetition, as scikit-learn's predict allocates its result.

@@ -1,0 +1,226 @@
+//! The metric functions: each converts its arguments and calls the
+//! calib-core function of the same name.
+
+use crate::convert::{
+    Floats, FloatsArg, INVALID_ARGUMENT, NumberArg, Result, StringArg, core_error, count, count_usize, floats, number,
+    opt_floats, string,
+};
+use calib_core::binning::BinStrategy;
+use calib_core::metrics;
+use napi_derive::napi;
+
+/// K when the caller gives none: calib's default (docs/concepts.md §7.3),
+/// the same as the CLI's `--bins` and the Python module's `bins`.
+const DEFAULT_BINS: usize = 15;
+
+/// The arguments every binned metric takes, converted.
+struct Input<'a> {
+    probs: Floats<'a>,
+    labels: Floats<'a>,
+    weights: Option<Floats<'a>>,
+}
+
+fn input<'a>(probs: FloatsArg<'a>, labels: FloatsArg<'a>, weights: Option<FloatsArg<'a>>) -> Result<Input<'a>> {
+    Ok(Input {
+        probs: floats("probs", probs)?,
+        labels: floats("labels", labels)?,
+        weights: opt_floats("weights", weights)?,
+    })
+}
+
+type Binned = fn(&[f64], &[f64], Option<&[f64]>, usize) -> calib_core::Result<f64>;
+
+fn binned<'a>(
+    f: Binned,
+    probs: FloatsArg<'a>,
+    labels: FloatsArg<'a>,
+    bins: Option<NumberArg<'a>>,
+    weights: Option<FloatsArg<'a>>,
+) -> Result<f64> {
+    let i = input(probs, labels, weights)?;
+    let k = count_usize("bins", bins, DEFAULT_BINS)?;
+    f(&i.probs, &i.labels, i.weights.as_deref(), k).map_err(core_error)
+}
+
+/// Expected calibration error over `bins` equal-width bins (default 15).
+#[napi]
+pub fn ece(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<f64> {
+    binned(metrics::ece, probs, labels, bins, weights)
+}
+
+/// Adaptive ECE over `bins` equal-mass bins (default 15).
+#[napi]
+pub fn aece(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<f64> {
+    binned(metrics::aece, probs, labels, bins, weights)
+}
+
+/// Maximum calibration error over the non-empty of `bins` equal-width bins.
+#[napi]
+pub fn mce(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<f64> {
+    binned(metrics::mce, probs, labels, bins, weights)
+}
+
+/// Debiased L2 calibration error over `bins` equal-mass bins (default 15).
+#[napi]
+pub fn dece(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<f64> {
+    binned(metrics::dece, probs, labels, bins, weights)
+}
+
+/// Brier score: the (weighted) mean of `(p − y)²`.
+#[napi]
+pub fn brier(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<f64> {
+    let i = input(probs, labels, weights)?;
+    metrics::brier(&i.probs, &i.labels, i.weights.as_deref()).map_err(core_error)
+}
+
+/// Log-loss, with probabilities clipped to `[1e-15, 1 − 1e-15]`.
+#[napi]
+pub fn log_loss(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<f64> {
+    let i = input(probs, labels, weights)?;
+    metrics::log_loss(&i.probs, &i.labels, i.weights.as_deref()).map_err(core_error)
+}
+
+/// Every metric of one set of probabilities, with one K.
+#[napi(object)]
+pub struct Metrics {
+    /// Points.
+    pub n: f64,
+    /// ECE over K equal-width bins.
+    pub ece: f64,
+    /// Adaptive ECE over K equal-mass bins.
+    pub aece: f64,
+    /// MCE over K equal-width bins.
+    pub mce: f64,
+    /// Debiased L2 error over K equal-mass bins.
+    pub dece: f64,
+    /// Brier score.
+    pub brier: f64,
+    /// Log-loss.
+    pub log_loss: f64,
+    /// Equal-mass bins merged away as duplicate edges, in % of K.
+    pub merged_bin_percent: f64,
+}
+
+/// All metrics at once (ECE, MCE and Brier from equal-width bins, AECE and
+/// DECE from equal-mass bins), as calib-core's `evaluate` computes them.
+#[napi]
+pub fn evaluate(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<Metrics> {
+    let i = input(probs, labels, weights)?;
+    let k = count_usize("bins", bins, DEFAULT_BINS)?;
+    let m = metrics::evaluate(&i.probs, &i.labels, i.weights.as_deref(), k).map_err(core_error)?;
+    Ok(Metrics {
+        n: m.n as f64,
+        ece: m.ece,
+        aece: m.aece,
+        mce: m.mce,
+        dece: m.dece,
+        brier: m.brier,
+        log_loss: m.log_loss,
+        merged_bin_percent: m.merged_bin_percent,
+    })
+}
+
+/// One non-empty bin of a reliability diagram.
+#[napi(object)]
+pub struct ReliabilityBin {
+    /// Lower edge.
+    pub lower: f64,
+    /// Upper edge.
+    pub upper: f64,
+    /// Points in the bin.
+    pub count: f64,
+    /// Their weight.
+    pub weight: f64,
+    /// Mean probability.
+    pub mean_p: f64,
+    /// Observed positive rate.
+    pub observed: f64,
+    /// Wilson 95 % interval of the observed rate, lower end.
+    pub ci_low: f64,
+    /// Wilson 95 % interval of the observed rate, upper end.
+    pub ci_high: f64,
+}
+
+/// The non-empty bins of a reliability diagram, `bins` bins (default 15)
+/// placed by `strategy` (`"equal_width"`, the default, or `"equal_mass"`).
+#[napi]
+pub fn reliability_bins(
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] probs: FloatsArg<'_>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
+    #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
+    #[napi(ts_arg_type = "'equal_width' | 'equal_mass'")] strategy: Option<StringArg<'_>>,
+    #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
+) -> Result<Vec<ReliabilityBin>> {
+    let i = input(probs, labels, weights)?;
+    let k = count_usize("bins", bins, DEFAULT_BINS)?;
+    let strategy = match strategy.map(|s| string("strategy", s)).transpose()?.as_deref() {
+        None | Some("equal_width") => BinStrategy::EqualWidth,
+        Some("equal_mass") => BinStrategy::EqualMass,
+        Some(other) => {
+            return Err(napi::Error::new(
+                INVALID_ARGUMENT,
+                format!("strategy must be \"equal_width\" or \"equal_mass\", got {other:?}"),
+            ));
+        }
+    };
+    let bins = metrics::reliability_bins(&i.probs, &i.labels, i.weights.as_deref(), k, strategy).map_err(core_error)?;
+    Ok(bins
+        .into_iter()
+        .map(|b| ReliabilityBin {
+            lower: b.lower,
+            upper: b.upper,
+            count: b.count as f64,
+            weight: b.weight,
+            mean_p: b.mean_p,
+            observed: b.observed,
+            ci_low: b.ci_low,
+            ci_high: b.ci_high,
+        })
+        .collect())
+}
+
+/// The AECE tolerance `τ(N, K) = max(0.015, ĉ·√(K/N))` (`Infinity` when N is 0).
+#[napi]
+pub fn tau(
+    #[napi(ts_arg_type = "number")] n: NumberArg<'_>,
+    #[napi(ts_arg_type = "number")] k: NumberArg<'_>,
+    #[napi(ts_arg_type = "number")] c_hat: NumberArg<'_>,
+) -> Result<f64> {
+    let n = count("n", Some(n), 0)?;
+    let k = count_usize("k", Some(k), 0)?;
+    let c_hat = number("cHat", c_hat)?;
+    Ok(metrics::tau(n, k, c_hat))
+}

@@ -1,0 +1,124 @@
+"""calib: calibrated probabilities for rankers, on one Rust core.
+
+calib turns a ranker's raw scores into probabilities that mean what they say
+and measures how well they do. Everything numeric — isotonic (PAV) and
+histogram fits, interpolation, binning, metrics, digests — is computed by
+calib's Rust core (calib-core), the same code the Rust, Node and WASM
+runtimes run, so Python gets bit-identical results.
+
+Fit and serve::
+
+    import numpy as np
+    import calib
+
+    cal = calib.IsotonicCalibrator(out_of_bounds="clip").fit(scores, labels)
+    probs = cal.predict(new_scores)          # scikit-learn's contract
+    calib.ece(probs, new_labels)             # expected calibration error
+    cal.save("model.json")                   # calib's JSON model format
+    model = calib.load("model.json")         # the lean serving object
+    model.apply(new_scores)
+
+The pieces:
+
+- estimators (scikit-learn's contract): :class:`IsotonicCalibrator`,
+  :class:`HistogramCalibrator`, :class:`ClassCalibrator` (one map per class);
+- serving and files: :class:`Model`, :func:`load`, :func:`fit_model`;
+- metrics: :func:`ece`, :func:`aece`, :func:`mce`, :func:`dece`,
+  :func:`brier`, :func:`log_loss`, :func:`evaluate`,
+  :func:`reliability_bins`, :func:`tau`, :func:`bootstrap_c_hat`;
+- :func:`plot_reliability` (needs matplotlib: ``pip install 'calib[plot]'``);
+- trust: :func:`fingerprint` (the core's binning fingerprint), signed
+  manifests: :func:`verify_manifest`, :func:`load_manifest` (the verified
+  loader), :class:`TrustPolicy`, :class:`TrustState`, :class:`PublicKey`,
+  :class:`SecretKey`, :func:`sign_manifest` (development manifests);
+- rollout: :func:`bucket`, :func:`included` (stable key bucketing);
+- errors: :class:`CalibError` (from the core, with ``.code``),
+  :class:`InputTypeError`, :class:`NotFittedError`.
+
+Arrays: contiguous ``float64`` numpy arrays are read in place (no copy);
+``float32`` arrays are widened to f64 for the computation and calibrated
+scores come back as ``float32``; other inputs are converted with numpy or
+refused. Large batches release the GIL. Terms and formulas:
+docs/concepts.md in calib's repository.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Union
+
+from . import _calib
+from ._calib import (
+    Model,
+    PublicKey,
+    SecretKey,
+    TrustPolicy,
+    TrustState,
+    VerifiedManifest,
+    aece,
+    bootstrap_c_hat,
+    brier,
+    bucket,
+    dece,
+    ece,
+    evaluate,
+    fingerprint,
+    fit_model,
+    included,
+    load_manifest,
+    log_loss,
+    mce,
+    sign_manifest,
+    tau,
+    verify_manifest,
+)
+from ._compat import NotFittedError
+from ._errors import CalibError, InputTypeError, ManifestError
+from ._estimators import ClassCalibrator, HistogramCalibrator, IsotonicCalibrator
+from ._metrics import ReliabilityBins, reliability_bins
+from ._plot import plot_reliability
+
+__version__: str = _calib.__version__
+
+
+def load(path: Union[str, "os.PathLike[str]"]) -> Model:
+    """Reads a calib model file (written by ``save`` or the ``calib`` CLI)."""
+    return Model.load(path)
+
+
+__all__ = [
+    "CalibError",
+    "ClassCalibrator",
+    "HistogramCalibrator",
+    "InputTypeError",
+    "IsotonicCalibrator",
+    "ManifestError",
+    "Model",
+    "NotFittedError",
+    "PublicKey",
+    "ReliabilityBins",
+    "SecretKey",
+    "TrustPolicy",
+    "TrustState",
+    "VerifiedManifest",
+    "__version__",
+    "aece",
+    "bootstrap_c_hat",
+    "brier",
+    "bucket",
+    "dece",
+    "ece",
+    "evaluate",
+    "fingerprint",
+    "fit_model",
+    "included",
+    "load",
+    "load_manifest",
+    "log_loss",
+    "mce",
+    "plot_reliability",
+    "reliability_bins",
+    "sign_manifest",
+    "tau",
+    "verify_manifest",
+]
