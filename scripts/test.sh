@@ -38,24 +38,43 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s scripts/requirements-dev.txt "$VENV/.
 fi
 export CALIB_PYTHON="$VENV/bin/python"
 
+step "chromium (the report's real-browser test, tests/tests/ops_browser.rs)"
+# Debian's `chromium`; installed once, then found on every re-run.
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    $SUDO apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+export CALIB_CHROMIUM="${CALIB_CHROMIUM:-$(command -v chromium)}"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "calib-core without std ($NOSTD_TARGET): no features, then alloc, then gate (digests, fingerprint, gates)"
+step "calib-core without std ($NOSTD_TARGET): no features, alloc, gate, bucket, rollout, monitor, sketch"
 cargo build -p calib-core --no-default-features --target "$NOSTD_TARGET" --locked
 cargo build -p calib-core --no-default-features --features alloc --target "$NOSTD_TARGET" --locked
 cargo build -p calib-core --no-default-features --features gate --target "$NOSTD_TARGET" --locked
 cargo build -p calib-core --no-default-features --features bucket --target "$NOSTD_TARGET" --locked
 cargo build -p calib-core --no-default-features --features rollout --target "$NOSTD_TARGET" --locked
+# The drift monitor's accumulators, alerts and Prometheus text need no allocator.
+cargo build -p calib-core --no-default-features --features monitor --target "$NOSTD_TARGET" --locked
+cargo build -p calib-core --no-default-features --features monitor,alloc --target "$NOSTD_TARGET" --locked
+cargo build -p calib-core --no-default-features --features sketch --target "$NOSTD_TARGET" --locked
 
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked
 
 step "cargo test (core, CLI, cross-crate tests; the bindings are tested below)"
 cargo test --locked
+
+step "serving example: load-test smoke (2 s of wrk on 127.0.0.1 against the debug build; every request must succeed)"
+# The full load test (release builds, the README's figures) is scripts/loadtest.sh.
+"$ROOT/scripts/loadtest.sh" --smoke
 
 step "Python: wheel + pytest (calib-py/test.sh)"
 "$ROOT/calib-py/test.sh"

@@ -24,9 +24,17 @@ pub struct DemoArgs {
     /// Bins K of the metrics.
     #[arg(long, default_value_t = 15)]
     bins: usize,
+    /// Run the whole deployment workflow instead (fingerprints, baseline,
+    /// gates, sign and verify, staged rollout, report); artefacts in --out.
+    #[arg(long)]
+    workflow: bool,
 }
 
 pub fn run(a: DemoArgs) -> Result<u8, CliError> {
+    if a.workflow {
+        let o = crate::workflow::Options { out: a.out, rows: a.rows as usize, seed: a.seed, bins: a.bins };
+        return crate::workflow::run(o);
+    }
     let d = demo_dataset(a.rows as usize, a.seed);
     let names: Vec<&str> = d.class.iter().map(|&c| DEMO_CLASSES[c as usize]).collect();
     let pick = |train: bool| -> (Vec<f64>, Vec<f64>, Vec<&str>) {

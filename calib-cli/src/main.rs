@@ -13,18 +13,23 @@ macro_rules! outln {
 
 mod apply;
 mod audit;
+mod chaos;
 mod demo;
 mod eval;
 mod fit;
 mod gate;
+mod governance;
 mod io;
 mod keys;
 mod manifest;
+mod monitor;
 mod parity;
+mod report;
 mod rollout;
 mod sign;
 mod svg;
 mod verify;
+mod workflow;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -63,6 +68,14 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Compare two runtimes' outputs for the same inputs (exit 0 parity, 1 differ).
     Parity(parity::ParityArgs),
+    /// One self-contained HTML page of a model on labelled traffic (exit 1 when an alert fails).
+    Report(report::ReportArgs),
+    /// One window through the drift monitor: metrics, alerts, Prometheus text (exit 1 when an alert fails).
+    Monitor(monitor::MonitorArgs),
+    /// The chaos suite: hostile scenarios and a resilience score (exit 1 when one misbehaves).
+    Chaos(chaos::ChaosArgs),
+    /// Quarterly re-fit with bootstrapped tolerances: candidate, gate report, compliance report.
+    Governance(governance::GovernanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +93,10 @@ fn main() -> ExitCode {
         Command::Manifest(a) => manifest::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Parity(a) => parity::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Monitor(a) => monitor::run(a),
+        Command::Chaos(a) => chaos::run(a),
+        Command::Governance(a) => governance::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -408,6 +408,35 @@ mod owned {
         Ok(Breakpoints { x, y, increasing: options.increasing })
     }
 
+    /// Fits isotonic breakpoints to pre-summed points: `x` the distinct
+    /// scores, sorted increasing, with `sum_wy[k]` the weighted label sum
+    /// and `sum_w[k]` the (positive) weight sum at `x[k]`. This is the route
+    /// [`fit`] takes for unweighted 0/1 labels, and the one a
+    /// [`FitSketch`](crate::sketch::FitSketch) takes: near-equal scores are
+    /// pooled with the same `1e-15` tolerance, so the map is the one [`fit`]
+    /// gives on the rows these sums came from.
+    #[cfg(feature = "sketch")]
+    pub(crate) fn fit_summed(
+        mut x: Vec<f64>,
+        mut sum_wy: Vec<f64>,
+        mut sum_w: Vec<f64>,
+        options: &IsotonicOptions,
+    ) -> Result<Breakpoints> {
+        options.validate()?;
+        // No points at all (every row had zero weight) is refused by
+        // `fit_pooled` exactly as `fit` refuses it.
+        let n = x.len();
+        let mut blocks = vec![0usize; n];
+        let mut centroids = if options.strict { vec![0.0f64; n] } else { Vec::new() };
+        let scratch = PavScratch { blocks: &mut blocks, centroids: &mut centroids };
+        let m = fit_pooled(&mut x, &mut sum_wy, &mut sum_w, true, scratch, options)?;
+        x.truncate(m);
+        sum_wy.truncate(m);
+        x.shrink_to_fit();
+        sum_wy.shrink_to_fit();
+        Ok(Breakpoints { x, y: sum_wy, increasing: options.increasing })
+    }
+
     /// scikit-learn's `check_increasing`: the sign of Spearman's rank
     /// correlation between scores and targets. A correlation that is NaN
     /// (constant scores or targets) counts as decreasing, as in scikit-learn.

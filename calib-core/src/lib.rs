@@ -69,6 +69,20 @@
 //! - `rollout`: the staged canary controller (`rollout` module): a pure
 //!   step function from state, window and time to the next state, the
 //!   decision and its reasons; implies `alloc` and `bucket`.
+//! - `monitor`: drift monitoring (`monitor` module): streaming window
+//!   accumulators over caller buffers, alert rules, the Prometheus text
+//!   exposition; no_std without an allocator. With `alloc`, owned window
+//!   storage and the drift pack of `calib report`.
+//! - `chaos`: the chaos suite (`chaos` module): seeded hostile scenarios run
+//!   through the calibrator, the monitor and the rollout controller; implies
+//!   `std`, `monitor`, `rollout` and `gate`.
+//! - `governance`: the quarterly re-fit with bootstrapped tolerances and its
+//!   compliance report (`governance` module); implies `std`, `monitor`,
+//!   `gate` and `bucket`.
+//! - `sketch`: exact, mergeable fit statistics (`sketch` module): a
+//!   `FitSketch` per data partition, merged associatively, fitted on one
+//!   machine to the same map as the raw rows; metrics and the ĉ bootstrap
+//!   from sketches; versioned, checksummed bytes. Implies `alloc`. no_std.
 //!
 //! The [parity report](parity) comes with `alloc`.
 //!
@@ -106,10 +120,14 @@ pub mod binning;
 pub mod bucket;
 #[cfg(feature = "digest")]
 pub mod canonical;
+#[cfg(feature = "chaos")]
+pub mod chaos;
 pub mod error;
 #[cfg(feature = "digest")]
 pub mod fingerprint;
 pub mod gate;
+#[cfg(feature = "governance")]
+pub mod governance;
 pub mod histogram;
 pub mod isotonic;
 #[cfg(feature = "manifest")]
@@ -118,6 +136,8 @@ pub mod map;
 pub mod metrics;
 #[cfg(feature = "alloc")]
 pub mod model;
+#[cfg(feature = "monitor")]
+pub mod monitor;
 #[cfg(feature = "alloc")]
 pub mod parity;
 #[cfg(feature = "gate")]
@@ -125,6 +145,8 @@ pub mod recall;
 pub mod rng;
 #[cfg(feature = "rollout")]
 pub mod rollout;
+#[cfg(feature = "sketch")]
+pub mod sketch;
 #[cfg(feature = "alloc")]
 mod sort;
 #[cfg(feature = "alloc")]

@@ -45,6 +45,7 @@ mod manifest;
 mod metrics;
 mod model;
 mod options;
+mod sketch;
 
 use pyo3::prelude::*;
 
@@ -78,6 +79,7 @@ fn _calib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<model::PyModel>()?;
     m.add_class::<model::FittedMap>()?;
+    m.add_class::<sketch::PyFitSketch>()?;
     m.add_function(wrap_pyfunction!(model::fit_model_py, m)?)?;
     m.add_function(wrap_pyfunction!(model::_fit_isotonic, m)?)?;
     m.add_function(wrap_pyfunction!(model::_fit_histogram, m)?)?;

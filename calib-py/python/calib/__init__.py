@@ -32,6 +32,10 @@ The pieces:
   loader), :class:`TrustPolicy`, :class:`TrustState`, :class:`PublicKey`,
   :class:`SecretKey`, :func:`sign_manifest` (development manifests);
 - rollout: :func:`bucket`, :func:`included` (stable key bucketing);
+- scale-out: :class:`FitSketch` (exact, mergeable fit statistics; fit with
+  ``IsotonicCalibrator.fit_sketch`` / ``ClassCalibrator.fit_sketch``), and
+  the ``calib.spark`` and ``calib.dask`` modules (fit, evaluate and apply on
+  Spark and Dask dataframes; imported on demand);
 - errors: :class:`CalibError` (from the core, with ``.code``),
   :class:`InputTypeError`, :class:`NotFittedError`.
 
@@ -49,6 +53,7 @@ from typing import Union
 
 from . import _calib
 from ._calib import (
+    FitSketch,
     Model,
     PublicKey,
     SecretKey,
@@ -89,6 +94,7 @@ def load(path: Union[str, "os.PathLike[str]"]) -> Model:
 __all__ = [
     "CalibError",
     "ClassCalibrator",
+    "FitSketch",
     "HistogramCalibrator",
     "InputTypeError",
     "IsotonicCalibrator",

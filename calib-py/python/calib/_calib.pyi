@@ -12,6 +12,7 @@ __all__ = [
     "__version__",
     "Model",
     "_FittedMap",
+    "FitSketch",
     "fit_model",
     "_fit_isotonic",
     "_fit_histogram",
@@ -90,6 +91,59 @@ class _FittedMap:
     def _from_state(state: str) -> _FittedMap: ...
     def _state(self) -> str: ...
     def __reduce__(self) -> Tuple[Any, Tuple[str]]: ...
+
+@final
+class FitSketch:
+    @staticmethod
+    def from_arrays(
+        score: _ArrayLike,
+        label: _ArrayLike,
+        weight: Optional[_ArrayLike] = None,
+        cls: Optional[Sequence[str]] = None,
+        *,
+        quantize: Union[None, str, float] = None,
+    ) -> FitSketch: ...
+    @staticmethod
+    def empty(*, quantize: Union[None, str, float] = None, has_classes: bool = False) -> FitSketch: ...
+    def merge(self, other: FitSketch) -> FitSketch: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> FitSketch: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def n_distinct(self) -> int: ...
+    @property
+    def classes(self) -> list[str]: ...
+    @property
+    def has_classes(self) -> bool: ...
+    @property
+    def quantize(self) -> Union[None, str, float]: ...
+    def fit_model(
+        self,
+        *,
+        increasing: Union[None, bool, str] = None,
+        strict: bool = False,
+        y_min: Optional[float] = None,
+        y_max: Optional[float] = None,
+        min_class_samples: int = 1000,
+        out_of_bounds: str = "clip",
+        non_finite: Union[None, str, float] = None,
+        epsilon: float = 0.0,
+    ) -> Model: ...
+    def evaluate(self, n_bins: int = 15) -> Dict[str, float]: ...
+    def bootstrap_c_hat(
+        self,
+        model: Model,
+        cls: Optional[str] = None,
+        *,
+        resamples: int = 200,
+        n_bins: int = 15,
+        seed: int = 13242800,
+        min_samples: int = 10000,
+    ) -> Tuple[float, np.ndarray]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[bytes]]: ...
 
 def fit_model(
     scores: _ArrayLike,

@@ -186,6 +186,23 @@ class IsotonicCalibrator(_SingleMapCalibrator, RegressorMixin, TransformerMixin,
         self.increasing_ = fitted.increasing
         return self
 
+    def fit_sketch(self, sketch: "_calib.FitSketch") -> "IsotonicCalibrator":
+        """Fits the map from a :class:`calib.FitSketch` of every row (all
+        classes together): the map :meth:`fit` gives on those rows, bitwise
+        for unweighted 0/1 labels. ``increasing`` must be ``True`` or
+        ``False`` (``"auto"`` needs the rows). Returns ``self``."""
+        model = sketch.fit_model(
+            increasing=self.increasing,
+            strict=bool(self.strict),
+            y_min=self.y_min,
+            y_max=self.y_max,
+            out_of_bounds=self.out_of_bounds,
+        )
+        fitted = _calib._FittedMap._from_state(model.to_json(False))
+        self._set_fitted(fitted, np.empty(0, dtype=np.float64))
+        self.increasing_ = fitted.increasing
+        return self
+
 
 class HistogramCalibrator(_SingleMapCalibrator, RegressorMixin, TransformerMixin, BaseEstimator):
     """Histogram-binning calibration: each bin's value is its (weighted)
@@ -338,6 +355,25 @@ class ClassCalibrator(BaseEstimator):
             n_bins=self.n_bins,
             strategy=self.strategy,
             min_samples_per_bin=self.min_samples_per_bin,
+            min_class_samples=self.min_class_samples,
+            out_of_bounds=self.out_of_bounds,
+            non_finite=self.non_finite,
+            epsilon=self.epsilon,
+        )
+        self.classes_ = self.model_.classes
+        return self
+
+    def fit_sketch(self, sketch: "_calib.FitSketch") -> "ClassCalibrator":
+        """Fits from a :class:`calib.FitSketch` built with one class per row:
+        the model :meth:`fit` gives on those rows (isotonic only; bitwise for
+        unweighted 0/1 labels; ``increasing`` must be ``True`` or ``False``)."""
+        if self.method != "isotonic":
+            raise ValueError(f"fit_sketch fits isotonic maps only, not method={self.method!r}")
+        self.model_ = sketch.fit_model(
+            increasing=self.increasing,
+            strict=bool(self.strict),
+            y_min=self.y_min,
+            y_max=self.y_max,
             min_class_samples=self.min_class_samples,
             out_of_bounds=self.out_of_bounds,
             non_finite=self.non_finite,

@@ -1,0 +1,455 @@
+//! `calib demo --workflow [--out DIR]`: the whole deployment workflow on
+//! built-in data, every artefact in DIR, one summary at the end.
+//!
+//! 1. **Core fingerprint** of every runtime it can reach (this binary's
+//!    core, and the Node, Python and WASM parity outputs under
+//!    `<target>/parity/` when they exist), and the **legacy check**: a
+//!    manifest made for another core is refused.
+//! 2. **Baseline** metrics of the incumbent on this quarter's holdout (and
+//!    its drift-monitor window).
+//! 3. **Gates** of the candidate against the incumbent (`calib gate`'s
+//!    evaluation, `gate::evaluate_holdout`).
+//! 4. **Keygen, sign and verify** both manifests as the serving loader does.
+//! 5. **Staged rollout**, simulated over generated windows: once clean (it
+//!    must publish) and once with an injected breach (it must revert).
+//! 6. **The post-deployment report**: `calib report` on the traffic the
+//!    candidate served at 100 %, against the holdout.
+//!
+//! Every event goes to one audit chain (`DIR/audit.jsonl`), verified last.
+//! Exit 0 when every step did what it must, 1 when one did not (named in
+//! the summary), 2 on an I/O or input error.
+
+mod data;
+mod rollout;
+mod trust;
+
+use crate::io::{self, CliError};
+use calib_core::audit::{self, ManifestEvent};
+use calib_core::canonical::{Sha256Digest, model_digest};
+use calib_core::fingerprint::core_fingerprint;
+use calib_core::gate::{GateConfig, GateKind, GateReport, Verdict, evaluate_holdout};
+use calib_core::manifest::{ManifestErrorKind, TrustPolicy, TrustState};
+use calib_core::map::ApplyStats;
+use calib_core::metrics::{self, Metrics};
+use calib_core::model::Model;
+use calib_core::monitor::{MonitorConfig, WindowStorage, WindowSummary};
+use calib_core::rollout::{Config, Phase};
+use calib_core::synthetic::DEMO_CLASSES;
+use data::Rows;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What `calib demo --workflow` runs on.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub out: PathBuf,
+    pub rows: usize,
+    pub seed: u64,
+    pub bins: usize,
+}
+
+/// Rows of traffic in every simulated 15-minute window.
+pub const WINDOW_ROWS: usize = 4000;
+
+/// The fingerprint the legacy manifest is made for: a stand-in for a
+/// retired core (the SHA-256 of a transcript name no core uses).
+fn retired_core() -> Sha256Digest {
+    Sha256Digest::of(b"calib-core binning fingerprint v0 (retired)\0")
+}
+
+/// One step's line in the summary.
+#[derive(Debug, Serialize)]
+struct Step {
+    step: &'static str,
+    ok: bool,
+    detail: String,
+    seconds: f64,
+}
+
+fn usage(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).expect("workflow artefacts serialise");
+    io::write_atomic(path, |w| w.write_all(text.as_bytes()).and_then(|_| w.write_all(b"\n")))
+}
+
+fn mkdir(path: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(path).map_err(|e| CliError::file(path, format!("cannot create directory: {e}")))
+}
+
+fn gate_line(r: &GateReport) -> String {
+    let v = |g: GateKind| r.gate(g).and_then(|x| x.value).map_or("-".to_string(), |v| format!("{v:.4}"));
+    format!(
+        "{}: p99 {} ms, AECE−τ {}, median shift {}, ΔRecall@50 {}",
+        r.verdict.name(),
+        v(GateKind::P99Latency),
+        v(GateKind::AeceExcess),
+        v(GateKind::MedianShift),
+        v(GateKind::RecallAt50)
+    )
+}
+
+/// The incumbent's baseline: metrics per class and overall, and its drift
+/// window over the holdout.
+#[derive(Debug, Serialize)]
+struct Baseline {
+    model_sha256: String,
+    rows: usize,
+    clamp_rate: f64,
+    metrics: BTreeMap<String, Metrics>,
+    monitor: WindowSummary,
+}
+
+fn baseline(model: &Model, holdout: &Rows, k: usize) -> Result<Baseline, CliError> {
+    let mut probs = vec![0.0; holdout.len()];
+    let mut stats = ApplyStats::default();
+    model.apply_rows(Some(&holdout.classes), &holdout.scores, &mut probs, &mut stats).map_err(usage)?;
+    let mut by_class = BTreeMap::new();
+    for class in DEMO_CLASSES.iter().copied().map(Some).chain([None]) {
+        let idx: Vec<usize> = (0..holdout.len()).filter(|&i| class.is_none_or(|c| holdout.classes[i] == c)).collect();
+        let p: Vec<f64> = idx.iter().map(|&i| probs[i]).collect();
+        let y: Vec<f64> = idx.iter().map(|&i| holdout.labels[i]).collect();
+        by_class.insert(class.unwrap_or("overall").to_string(), metrics::evaluate(&p, &y, None, k).map_err(usage)?);
+    }
+    let config = MonitorConfig { bins: k, ..MonitorConfig::default() };
+    let mut storage = WindowStorage::for_rows(&config, holdout.len()).map_err(usage)?;
+    let mut window = storage.window().map_err(usage)?;
+    for i in 0..holdout.len() {
+        window.observe(&model.map(Some(holdout.classes[i])), holdout.scores[i], holdout.labels[i]).map_err(usage)?;
+    }
+    Ok(Baseline {
+        model_sha256: model_digest(model).to_hex(),
+        rows: holdout.len(),
+        clamp_rate: stats.clamp_rate(),
+        metrics: by_class,
+        monitor: window.summary().map_err(usage)?,
+    })
+}
+
+fn release_files(dir: &Path, model: &Model, report: &GateReport) -> Result<(PathBuf, PathBuf), CliError> {
+    mkdir(dir)?;
+    let model_path = dir.join("model.json");
+    let json = model.to_json_pretty();
+    io::write_atomic(&model_path, |w| w.write_all(json.as_bytes()))?;
+    write_json(&dir.join("gate-report.json"), report)?;
+    Ok((model_path, dir.join("manifest.json")))
+}
+
+/// Runs another `calib` command (this binary) and captures its output:
+/// the workflow uses `calib report` and `calib rollout simulate` exactly
+/// as a user would.
+fn run_calib(args: &[&std::ffi::OsStr]) -> Result<std::process::Output, CliError> {
+    let exe =
+        std::env::current_exe().map_err(|e| CliError::Usage(format!("cannot find the calib binary itself: {e}")))?;
+    std::process::Command::new(&exe).args(args).output().map_err(|e| {
+        let what = args.first().map_or(String::new(), |a| a.to_string_lossy().into_owned());
+        CliError::Usage(format!("cannot run calib {what}: {e}"))
+    })
+}
+
+/// Runs the workflow (see the module docs).
+pub fn run(o: Options) -> Result<u8, CliError> {
+    let out = &o.out;
+    mkdir(out)?;
+    let log = out.join("audit.jsonl");
+    // A run owns its chain: a previous run's log is replaced, not extended.
+    match std::fs::remove_file(&log) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(CliError::file(&log, e)),
+        _ => {}
+    }
+    let own = core_fingerprint();
+    trust::append(
+        &log,
+        "workflow.start",
+        json!({ "rows": o.rows, "seed": o.seed, "core_fingerprint": own, "calib": env!("CARGO_PKG_VERSION") }),
+    )?;
+    let mut steps: Vec<Step> = Vec::new();
+    let mut clock = Instant::now();
+    let mut done = |steps: &mut Vec<Step>, step: &'static str, ok: bool, detail: String| {
+        steps.push(Step { step, ok, detail, seconds: clock.elapsed().as_secs_f64() });
+        clock = Instant::now();
+    };
+
+    // The data and both models.
+    let last = data::quarter(o.rows, o.seed.wrapping_add(1), "last-q");
+    let this = data::quarter(o.rows, o.seed, "q");
+    let incumbent = data::fit(&last.train, false)?;
+    let candidate = data::fit(&this.train, true)?;
+    mkdir(&out.join("data"))?;
+    let holdout_csv = out.join("data").join("holdout.csv");
+    io::write_atomic(&holdout_csv, |w| this.holdout.write_csv(w, None))?;
+
+    // 2. Baseline of the incumbent.
+    let base = baseline(&incumbent, &this.holdout, o.bins)?;
+    write_json(&out.join("baseline.json"), &base)?;
+    let m = &base.metrics["overall"];
+    let detail = format!(
+        "incumbent on {} holdout rows: ECE {:.4}, AECE {:.4}, DECE {:.4}, Brier {:.4}, clamp rate {:.4}",
+        base.rows, m.ece, m.aece, m.dece, m.brier, base.clamp_rate
+    );
+    done(&mut steps, "2 baseline", true, detail);
+
+    // 3. Gates: the incumbent's own release report (last quarter, against
+    // itself: the first release), and the candidate against the incumbent.
+    let gates = GateConfig::default();
+    let inc_report = evaluate_holdout(&incumbent, &incumbent, &last.holdout.holdout(), &gates).map_err(usage)?;
+    let report = evaluate_holdout(&candidate, &incumbent, &this.holdout.holdout(), &gates).map_err(usage)?;
+    let (inc_model_path, inc_manifest_path) = release_files(&out.join("incumbent"), &incumbent, &inc_report)?;
+    let (cand_model_path, cand_manifest_path) = release_files(&out.join("candidate"), &candidate, &report)?;
+    let gates_ok = report.verdict == Verdict::Pass && inc_report.verdict == Verdict::Pass;
+    done(&mut steps, "3 gates", gates_ok, gate_line(&report));
+    if !gates_ok {
+        return finish(out, &log, steps, "the candidate (or the incumbent's release) did not pass its gates");
+    }
+
+    // 4. Keys, manifests, verification.
+    let key = trust::keygen(&out.join("keys"))?;
+    let now = time::OffsetDateTime::now_utc();
+    let expires = now + time::Duration::days(90);
+    let release =
+        |model, report, version, parent| trust::Release { model, report, version, parent, created: now, expires };
+    let v1 = trust::sign(&release(&incumbent, &inc_report, 1, None), &key)?;
+    trust::record_signed(&log, &inc_manifest_path, &v1)?;
+    let parent = calib_core::manifest::inspect(&v1.envelope).map_err(usage)?.digest;
+    let v2 = trust::sign(&release(&candidate, &report, 2, Some(parent)), &key)?;
+    trust::record_signed(&log, &cand_manifest_path, &v2)?;
+    let policy = TrustPolicy::single(key.public_key());
+    let mut state = TrustState::default();
+    let verified_v1 = trust::verify(&log, &inc_manifest_path, &inc_model_path, &policy, &mut state)?;
+    let verified_v2 = trust::verify(&log, &cand_manifest_path, &cand_model_path, &policy, &mut state)?;
+    let trust_path = out.join("trust-state.json");
+    io::write_atomic(&trust_path, |w| w.write_all(state.to_json().as_bytes()).and_then(|_| w.write_all(b"\n")))?;
+    let (cand_calibrator, verify_detail) = match (verified_v1, verified_v2) {
+        (Ok(_), Ok(c)) => {
+            let d = format!(
+                "keyid {}; incumbent v1 and candidate v2 (parent v1) signed and verified; trust state at version {}",
+                key.public_key().key_id(),
+                state.version
+            );
+            (Some(c), d)
+        }
+        (Err((_, why)), _) | (_, Err((_, why))) => (None, format!("a manifest did not verify: {why}")),
+    };
+    let verify_ok = cand_calibrator.is_some();
+    done(&mut steps, "4 sign and verify", verify_ok, verify_detail);
+
+    // 1. Fingerprints of every runtime in reach, and the legacy check.
+    let (parity_dir, runtimes) = trust::runtimes();
+    write_json(
+        &out.join("fingerprints.json"),
+        &json!({ "core": own, "parity_dir": parity_dir, "runtimes": runtimes }),
+    )?;
+    mkdir(&out.join("legacy"))?;
+    let legacy_path = out.join("legacy").join("manifest.json");
+    let legacy = trust::sign_for_core(&v2.statement, retired_core(), &key)?;
+    io::write_atomic(&legacy_path, |w| w.write_all(&legacy))?;
+    let mut legacy_state = TrustState::default();
+    let legacy_outcome = trust::verify(&log, &legacy_path, &cand_model_path, &policy, &mut legacy_state)?;
+    let legacy_refused = matches!(&legacy_outcome, Err((ManifestErrorKind::FingerprintMismatch, _)));
+    let mismatched: Vec<&str> = runtimes.iter().filter(|r| !r.matches).map(|r| r.runtime.as_str()).collect();
+    let reached: Vec<&str> = runtimes.iter().map(|r| r.runtime.as_str()).collect();
+    let where_from = match &parity_dir {
+        Some(d) => format!("this binary and the parity outputs in {}", d.display()),
+        None => "this binary only: no <target>/parity/ (the binding tests write it)".to_string(),
+    };
+    let detail = format!(
+        "{} in {} runtime(s): {} ({where_from}){}; legacy manifest (core {}…) {}",
+        own.to_hex(),
+        runtimes.len(),
+        reached.join(", "),
+        if mismatched.is_empty() { String::new() } else { format!("; MISMATCH: {}", mismatched.join(", ")) },
+        &retired_core().to_hex()[..12],
+        match &legacy_outcome {
+            Err((kind, _)) => format!("refused ({})", kind.code()),
+            Ok(_) => "ACCEPTED, but it must be refused".to_string(),
+        }
+    );
+    done(&mut steps, "1 core fingerprint", mismatched.is_empty() && legacy_refused, detail);
+    // Reported first, as the workflow's first step; it runs once the
+    // candidate's manifest exists, since the legacy check re-signs it.
+    let first = steps.pop().expect("just pushed");
+    steps.insert(0, first);
+    let Some(cand_calibrator) = cand_calibrator else {
+        return finish(out, &log, steps, "a manifest did not verify");
+    };
+
+    // 5. The staged rollout, clean and with an injected breach.
+    let params = &cand_calibrator.manifest().statement().predicate.parameters;
+    let c_hat = params.c_hat.overall.ok_or_else(|| usage("the candidate manifest records no ĉ"))?;
+    let k = params.k_policy.unwrap_or_default().bins(WINDOW_ROWS);
+    let monitor = MonitorConfig { bins: k, ..MonitorConfig::default() };
+    let window_ms = rollout::WINDOW_MS;
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    let t0_ms = (now_ms / window_ms + 1) * window_ms;
+    let sim = |name, inject_breach| rollout::Simulation {
+        name,
+        candidate: &candidate,
+        incumbent: &incumbent,
+        c_hat,
+        config: Config::default(),
+        window_rows: WINDOW_ROWS,
+        seed: o.seed,
+        t0_ms,
+        inject_breach,
+    };
+    let clean = rollout::simulate(&sim("clean", false), &monitor, &log)?;
+    let published = clean.state.phase == Phase::Published;
+    if published {
+        let bytes = crate::keys::read_bytes(&cand_manifest_path)?;
+        let mut data = crate::audit::manifest_data(&cand_manifest_path, &bytes);
+        data["rollout"] = json!("clean");
+        trust::append(&log, ManifestEvent::Published.kind(), data)?;
+    }
+    let breach = rollout::simulate(&sim("breach", true), &monitor, &log)?;
+    let reverted = breach.state.phase == Phase::Reverted;
+    // The decisions, as `calib rollout simulate` replays the scenario: they
+    // must be the ones taken here.
+    let mut replays_agree = true;
+    for (name, r) in [("clean", &clean), ("breach", &breach)] {
+        let dir = out.join(format!("rollout-{name}"));
+        mkdir(&dir)?;
+        let scenario = dir.join("scenario.json");
+        write_json(&scenario, &r.scenario)?;
+        let replay = run_calib(&[
+            "rollout".as_ref(),
+            "simulate".as_ref(),
+            "--scenario".as_ref(),
+            scenario.as_os_str(),
+            "--json".as_ref(),
+        ])?;
+        io::write_atomic(&dir.join("decisions.json"), |w| w.write_all(&replay.stdout))?;
+        let replayed: Vec<serde_json::Value> = serde_json::from_slice(&replay.stdout).unwrap_or_default();
+        let stages: Vec<String> = r.decided.iter().map(|d| d.stage_after.to_string()).collect();
+        replays_agree &= replay.status.success()
+            && replayed
+                .iter()
+                .map(|e| e["stage_after"].as_str().unwrap_or_default())
+                .eq(stages.iter().map(String::as_str));
+        let state = r.state.to_json();
+        io::write_atomic(&dir.join("state.json"), |w| w.write_all(state.as_bytes()).and_then(|_| w.write_all(b"\n")))?;
+    }
+    let path_of = |r: &rollout::Outcome| {
+        let mut stages: Vec<String> = vec!["off".into()];
+        for d in &r.decided {
+            let s = d.stage_after.to_string();
+            if stages.last() != Some(&s) {
+                stages.push(s);
+            }
+        }
+        stages.join(" → ")
+    };
+    let last_rule = |r: &rollout::Outcome| r.decided.last().map_or("-", |d| d.rule.name());
+    let detail = format!(
+        "clean: {} windows of {WINDOW_ROWS} rows, {} ({}); breach (30 % of labels flipped from window {}): {} windows, {} ({}); {}",
+        clean.decided.len(),
+        path_of(&clean),
+        last_rule(&clean),
+        breach.breach_from.map_or("-".to_string(), |w| w.to_string()),
+        breach.decided.len(),
+        path_of(&breach),
+        last_rule(&breach),
+        if replays_agree {
+            "calib rollout simulate replays both alike"
+        } else {
+            "calib rollout simulate DECIDES OTHERWISE"
+        }
+    );
+    done(&mut steps, "5 staged rollout", published && reverted && replays_agree, detail);
+
+    // 6. The post-deployment report.
+    let (traffic, times) = &clean.full_traffic;
+    if traffic.len() == 0 {
+        done(&mut steps, "6 report", false, "the clean rollout never served 100 %: no post-deployment traffic".into());
+    } else {
+        mkdir(&out.join("report"))?;
+        let traffic_csv = out.join("report").join("traffic.csv");
+        io::write_atomic(&traffic_csv, |w| traffic.write_csv(w, Some(times)))?;
+        let page = out.join("report.html");
+        let run = run_calib(&[
+            "report".as_ref(),
+            "--model".as_ref(),
+            cand_model_path.as_os_str(),
+            "--input".as_ref(),
+            traffic_csv.as_os_str(),
+            "--baseline".as_ref(),
+            holdout_csv.as_os_str(),
+            "--manifest".as_ref(),
+            cand_manifest_path.as_os_str(),
+            "--out".as_ref(),
+            page.as_os_str(),
+        ])?;
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        io::write_atomic(&out.join("report").join("summary.txt"), |w| w.write_all(text.as_bytes()))?;
+        let code = run.status.code();
+        let alerts: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("alert "))
+            .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+            .collect();
+        let ok = code == Some(0) && page.is_file();
+        let page_bytes = std::fs::read(&page).unwrap_or_default();
+        trust::append(
+            &log,
+            "workflow.report",
+            json!({ "report": page.display().to_string(), "html_sha256": Sha256Digest::of(&page_bytes),
+                    "rows": traffic.len(), "exit": code }),
+        )?;
+        let detail = if ok {
+            format!(
+                "report.html over {} rows served at 100 % against the holdout; alerts: {}",
+                traffic.len(),
+                alerts.join(", ")
+            )
+        } else {
+            format!(
+                "calib report exited {code:?}{}: {}",
+                if code == Some(1) { " (an alert fails)" } else { "" },
+                String::from_utf8_lossy(&run.stderr).trim()
+            )
+        };
+        done(&mut steps, "6 report", ok, detail);
+    }
+    finish(out, &log, steps, "")
+}
+
+/// Verifies the audit chain, writes `summary.json`, prints the summary.
+fn finish(out: &Path, log: &Path, mut steps: Vec<Step>, stopped: &str) -> Result<u8, CliError> {
+    trust::append(
+        log,
+        "workflow.end",
+        json!({ "steps": steps.iter().map(|s| json!({ "step": s.step, "ok": s.ok })).collect::<Vec<_>>() }),
+    )?;
+    let check = audit::verify_file(log).map_err(|e| CliError::file(log, e))?;
+    let detail = if check.is_ok() {
+        format!("{} records, intact; head {}", check.records, check.head)
+    } else {
+        let problems: Vec<String> = check.problems.iter().map(|p| p.to_string()).collect();
+        format!("DAMAGED: {}", problems.join("; "))
+    };
+    steps.push(Step { step: "audit chain", ok: check.is_ok(), detail, seconds: 0.0 });
+    let all_ok = stopped.is_empty() && steps.iter().all(|s| s.ok);
+    write_json(
+        &out.join("summary.json"),
+        &json!({ "ok": all_ok, "stopped": (!stopped.is_empty()).then_some(stopped), "steps": steps,
+                 "audit_head": check.head, "audit_records": check.records }),
+    )?;
+    outln!("calib demo --workflow: the deployment workflow on built-in data, artefacts in {}", out.display());
+    for s in &steps {
+        outln!("{:<20} {:<4} {}", s.step, if s.ok { "ok" } else { "FAIL" }, s.detail);
+    }
+    if !stopped.is_empty() {
+        outln!("stopped: {stopped}");
+    }
+    let d = out.display();
+    outln!("serve it: cargo run --release -p calib-serving -- --pubkey {d}/keys/calib.pub \\");
+    outln!("  --incumbent-manifest {d}/incumbent/manifest.json --incumbent-model {d}/incumbent/model.json \\");
+    outln!("  --candidate-manifest {d}/candidate/manifest.json --candidate-model {d}/candidate/model.json \\");
+    outln!("  --rollout-state {d}/rollout-clean/state.json --salt calib-demo");
+    outln!("verdict: {}", if all_ok { "every step passed" } else { "a step FAILED" });
+    Ok(if all_ok { 0 } else { 1 })
+}

@@ -1,0 +1,179 @@
+//! The HTTP API: `POST /calibrate`, `GET /metrics`, `GET /healthz`.
+
+use crate::drift::Drift;
+use crate::load::{Role, Snapshot};
+use crate::metrics::{Metrics, Outcome};
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use calib_core::map::ApplyStats;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Most scores one request may carry.
+pub const MAX_SCORES: usize = 10_000;
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct App {
+    /// The snapshot being served; a reload stores a new one. A request
+    /// loads it once and finishes on it, whatever is stored meanwhile.
+    pub snapshot: ArcSwap<Snapshot>,
+    /// The service's counters.
+    pub metrics: Metrics,
+    /// The calibrators' drift monitors.
+    pub drift: Drift,
+    /// The last refused reload's reason, until a reload succeeds.
+    pub last_refusal: Mutex<Option<String>>,
+}
+
+/// `POST /calibrate`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrateRequest {
+    /// The stable id that routes the request (a repository id).
+    pub key: String,
+    /// The query class (the global map when absent or unknown).
+    #[serde(default)]
+    pub class: Option<String>,
+    /// Raw scores.
+    pub scores: Vec<f64>,
+    /// Labels of the scores, when known: they feed the drift monitor.
+    #[serde(default)]
+    pub labels: Option<Vec<f64>>,
+}
+
+/// `POST /calibrate`'s answer.
+#[derive(Debug, Serialize)]
+pub struct CalibrateResponse<'a> {
+    /// `"incumbent"` or `"candidate"`.
+    pub calibrator: &'static str,
+    /// Its manifest's version.
+    pub version: u64,
+    /// Its model's digest.
+    pub model_sha256: &'a str,
+    /// The rollout phase the request was routed under.
+    pub stage: String,
+    /// One probability per score, in order.
+    pub probabilities: Vec<f64>,
+}
+
+/// The calibrator that answered, for the latency middleware.
+#[derive(Debug, Clone, Copy)]
+struct AnsweredBy(Role);
+
+fn error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+    let body = serde_json::json!({ "error": code, "message": message.to_string() });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// The router over `app`.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/calibrate", post(calibrate))
+        .route_layer(middleware::from_fn_with_state(app.clone(), time_requests))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(app)
+}
+
+/// Times `/calibrate` end to end inside the service.
+async fn time_requests(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let who = resp.extensions().get::<AnsweredBy>().map_or(Outcome::Unrouted, |a| Outcome::Role(a.0));
+    app.metrics.request(who, resp.status().is_success(), start.elapsed());
+    resp
+}
+
+async fn calibrate(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let req: CalibrateRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a calibrate request: {e}")),
+    };
+    if req.scores.len() > MAX_SCORES {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_scores",
+            format_args!("{} scores; at most {MAX_SCORES} per request", req.scores.len()),
+        );
+    }
+    if let Some(labels) = &req.labels
+        && let Err(e) = crate::drift::check_labels(&req.scores, labels)
+    {
+        return error(StatusCode::BAD_REQUEST, "bad_labels", e.0);
+    }
+    // One load: the request finishes on this snapshot even if a reload
+    // swaps another in meanwhile.
+    let snapshot = app.snapshot.load();
+    let served = snapshot.route(&req.key);
+    let mut probabilities = vec![0.0; req.scores.len()];
+    let mut stats = ApplyStats::default();
+    let class = req.class.as_deref();
+    let applied = served.calibrator.apply_batch(class, &req.scores, &mut probabilities, &mut stats);
+    let mut resp = match applied {
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e),
+        Ok(()) => {
+            app.metrics.scores(served.role, stats.n, stats.out_of_range + stats.non_finite);
+            let monitored = match &req.labels {
+                Some(labels) => app.drift.observe(served, class, &req.scores, labels),
+                None => Ok(()),
+            };
+            match monitored {
+                // Labels were checked above: only the monitor itself can fail here.
+                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "monitor", e.0),
+                Ok(()) => {
+                    let body = CalibrateResponse {
+                        calibrator: served.role.name(),
+                        version: served.version,
+                        model_sha256: &served.model_sha256,
+                        stage: snapshot.phase().to_string(),
+                        probabilities,
+                    };
+                    axum::Json(body).into_response()
+                }
+            }
+        }
+    };
+    resp.extensions_mut().insert(AnsweredBy(served.role));
+    resp
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let snapshot = app.snapshot.load_full();
+    let mut out = String::with_capacity(16 << 10);
+    app.metrics.expose(&snapshot, &mut out);
+    app.drift.expose(&snapshot, &mut out);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let snapshot = app.snapshot.load_full();
+    let (reloads_ok, reloads_refused) = app.metrics.reloads();
+    let refusal = app.last_refusal.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let calibrators: Vec<_> = snapshot
+        .served()
+        .map(|s| {
+            serde_json::json!({
+                "calibrator": s.role.name(), "version": s.version,
+                "manifest_sha256": s.manifest_sha256, "model_sha256": s.model_sha256,
+            })
+        })
+        .collect();
+    let body = serde_json::json!({
+        "status": "ok",
+        "generation": snapshot.generation,
+        "stage": snapshot.phase().to_string(),
+        "calibrators": calibrators,
+        "reloads_ok": reloads_ok,
+        "reloads_refused": reloads_refused,
+        "last_refusal": refusal,
+    });
+    axum::Json(body).into_response()
+}

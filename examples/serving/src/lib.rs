@@ -1,0 +1,42 @@
+//! # calib-serving
+//!
+//! An example HTTP service that links calib-core and serves calibrators the
+//! way calib means them to be served: only through verified manifests, by
+//! rollout stage, watched by the drift monitor, and swapped without a
+//! failed request.
+//!
+//! - **Loading** ([`load`]): the incumbent's manifest and model, and
+//!   optionally the candidate's with the rollout state and the bucketing
+//!   salt. Each manifest goes through `Calibrator::from_manifest` (signature,
+//!   core fingerprint, expiry, gate report, rollback against the role's
+//!   trust state, model digest). Any refusal stops the start-up with the
+//!   reason and its code.
+//! - **`POST /calibrate`** ([`http`]) `{"key": "repo:42", "class": "news",
+//!   "scores": [...], "labels": [...]?}` → `{"calibrator": "candidate",
+//!   "version": 2, "model_sha256": …, "stage": "25", "probabilities": [...]}`.
+//!   The candidate serves the keys whose bucket is included at the current
+//!   stage (`calib_core::bucket::included(salt, key, percent)`), the
+//!   incumbent the rest. Labels, when a request carries them, feed the
+//!   calibrator's drift monitor ([`drift`]).
+//! - **`GET /metrics`**: Prometheus text — request latency histogram,
+//!   requests, served scores and their clamp rate per calibrator, the
+//!   rollout stage, the loaded manifests, reloads ([`metrics`]), and each
+//!   calibrator's drift window (calib-core's `monitor` exposition, merged
+//!   by family: [`prometheus`]).
+//! - **`GET /healthz`**: generation, stage, loaded calibrators, reloads.
+//! - **Hot reload** ([`reload`]): on SIGHUP or when a watched file changes,
+//!   a new [`load::Snapshot`] is built and swapped in with `arc-swap`.
+//!   A request loads the snapshot once and finishes on it; a reload that
+//!   does not verify is refused whole, and the old snapshot keeps serving.
+//!
+//! The service binds 127.0.0.1 only.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod drift;
+pub mod http;
+pub mod load;
+pub mod metrics;
+pub mod prometheus;
+pub mod reload;
