@@ -48,7 +48,11 @@ pub fn parse_bins(s: &str) -> Result<KPolicy, String> {
 pub struct FitArgs {
     /// CSV with a header; `score` and `label` required, `weight` and `class` optional.
     #[arg(long)]
-    input: PathBuf,
+    #[arg(long, required_unless_present = "sketch", conflicts_with = "sketch")]
+    input: Option<PathBuf>,
+    /// Fit from a sketch written by `calib sketch` / `calib merge` instead of a CSV.
+    #[arg(long)]
+    sketch: Option<PathBuf>,
     /// Where to write the model JSON.
     #[arg(long)]
     out: PathBuf,
@@ -88,7 +92,6 @@ pub struct FitArgs {
 }
 
 pub fn run(a: FitArgs) -> Result<u8, CliError> {
-    let cols = io::read_columns(&a.input, Wanted { label: true, query_id: false })?;
     let cfg = FitConfig {
         method: match a.method {
             MethodArg::Isotonic => Method::Isotonic,
@@ -117,16 +120,28 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
         epsilon: a.epsilon,
         ..FitConfig::default()
     };
-    let labels = cols.label.as_deref().expect("label column was required");
-    let model = fit_model(&cols.score, labels, cols.weight.as_deref(), cols.class.as_deref(), &cfg)
-        .map_err(|e| if e.index().is_some() { cols.locate(&e, "score") } else { CliError::file(&a.input, e) })?;
+    let (model, rows) = match (&a.sketch, &a.input) {
+        (Some(path), _) => {
+            let sketch = crate::sketch::read_sketch(path)?;
+            let model = sketch.fit_model(&cfg).map_err(|e| CliError::file(path, e))?;
+            (model, sketch.rows())
+        }
+        (None, Some(input)) => {
+            let cols = io::read_columns(input, Wanted { label: true, query_id: false })?;
+            let labels = cols.label.as_deref().expect("label column was required");
+            let model = fit_model(&cols.score, labels, cols.weight.as_deref(), cols.class.as_deref(), &cfg)
+                .map_err(|e| if e.index().is_some() { cols.locate(&e, "score") } else { CliError::file(input, e) })?;
+            (model, cols.score.len() as u64)
+        }
+        (None, None) => return Err(CliError::Usage("give --input or --sketch".into())),
+    };
     let json = model.to_json_pretty();
     io::write_atomic(&a.out, |w| w.write_all(json.as_bytes()))?;
     let f = model.file();
     eprintln!(
         "calib: fitted {} map(s) ({} rows; global map has {} breakpoints) -> {}",
         1 + f.classes.len(),
-        cols.score.len(),
+        rows,
         f.global.x.len(),
         a.out.display()
     );

@@ -27,6 +27,7 @@ mod parity;
 mod report;
 mod rollout;
 mod sign;
+mod sketch;
 mod svg;
 mod verify;
 mod workflow;
@@ -48,6 +49,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Fit a calibration model from a CSV with `score` and `label` columns.
     Fit(fit::FitArgs),
+    /// Write the exact fit statistics (a mergeable sketch) of a CSV part.
+    Sketch(sketch::SketchArgs),
+    /// Merge sketches (of the parts of a data set) into one.
+    Merge(sketch::MergeArgs),
     /// Add a `calibrated` column to a CSV with a `score` column.
     Apply(apply::ApplyArgs),
     /// Calibration metrics of `score` as a probability, or of a model's output.
@@ -83,6 +88,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Fit(a) => fit::run(a),
+        Command::Sketch(a) => sketch::run_sketch(a),
+        Command::Merge(a) => sketch::run_merge(a),
         Command::Apply(a) => apply::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Rollout(a) => rollout::run(a),
