@@ -392,10 +392,22 @@ mod owned {
         validate_fit_input(scores, targets, weights)?;
         let grouped = if weights.is_none() { crate::sort::group_binary(scores, targets) } else { None };
         let summed = grouped.is_some();
-        let (mut x, mut y, mut w) = match grouped {
+        let (x, y, w) = match grouped {
             Some(g) => g,
             None => sort_points(scores, targets, weights),
         };
+        fit_sorted_owned(x, y, w, summed, options)
+    }
+
+    /// Steps 2–5 on owned sorted rows (`summed`: `y` holds weighted label
+    /// sums), with scratch allocated here; the breakpoints reuse `x` and `y`.
+    fn fit_sorted_owned(
+        mut x: Vec<f64>,
+        mut y: Vec<f64>,
+        mut w: Vec<f64>,
+        summed: bool,
+        options: &IsotonicOptions,
+    ) -> Result<Breakpoints> {
         let n = x.len();
         let mut blocks = vec![0usize; n];
         let mut centroids = if options.strict { vec![0.0f64; n] } else { Vec::new() };
@@ -417,24 +429,15 @@ mod owned {
     /// gives on the rows these sums came from.
     #[cfg(feature = "sketch")]
     pub(crate) fn fit_summed(
-        mut x: Vec<f64>,
-        mut sum_wy: Vec<f64>,
-        mut sum_w: Vec<f64>,
+        x: Vec<f64>,
+        sum_wy: Vec<f64>,
+        sum_w: Vec<f64>,
         options: &IsotonicOptions,
     ) -> Result<Breakpoints> {
         options.validate()?;
         // No points at all (every row had zero weight) is refused by
         // `fit_pooled` exactly as `fit` refuses it.
-        let n = x.len();
-        let mut blocks = vec![0usize; n];
-        let mut centroids = if options.strict { vec![0.0f64; n] } else { Vec::new() };
-        let scratch = PavScratch { blocks: &mut blocks, centroids: &mut centroids };
-        let m = fit_pooled(&mut x, &mut sum_wy, &mut sum_w, true, scratch, options)?;
-        x.truncate(m);
-        sum_wy.truncate(m);
-        x.shrink_to_fit();
-        sum_wy.shrink_to_fit();
-        Ok(Breakpoints { x, y: sum_wy, increasing: options.increasing })
+        fit_sorted_owned(x, sum_wy, sum_w, true, options)
     }
 
     /// scikit-learn's `check_increasing`: the sign of Spearman's rank

@@ -49,13 +49,12 @@
 //! what [`tolerance::bootstrap_c_hat`](crate::tolerance::bootstrap_c_hat)
 //! draws from the rows sorted by score.
 
-use crate::binning::{self, EdgeSummary, SELECT_BUCKETS, SelectScratch};
+use crate::binning::{self, EdgeSummary};
 use crate::error::{Error, ErrorKind, Result};
 use crate::isotonic::{self, IsotonicOptions};
 use crate::map::ApplyOptions;
-use crate::metrics::{BinStats, BinnedAccumulator, LOG_LOSS_EPS, Metrics};
+use crate::metrics::{BinStats, LOG_LOSS_EPS, Metrics};
 use crate::model::{Direction, FitConfig, MapData, Method, Model, ModelFile, SCHEMA_VERSION};
-use crate::rng::SeededRng;
 use crate::sort::{key, sort_points, unkey};
 use crate::tolerance::BootstrapOptions;
 use alloc::collections::BTreeMap;
@@ -744,33 +743,5 @@ fn bootstrap(calibrated: &[f64], cum: &[u64], options: &BootstrapOptions) -> Res
     if let Some(i) = calibrated.iter().position(|p| !(0.0..=1.0).contains(p)) {
         return Err(Error::new(ErrorKind::ProbabilityOutOfRange, "calibrated").at(i).value(calibrated[i]));
     }
-    let k = options.bins;
-    binning::check_k(k)?;
-    let mut rng = SeededRng::new(options.seed);
-    let (mut ps, mut ys) = (vec![0.0; n], vec![0.0; n]);
-    let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; n]);
-    let mut edges = vec![0.0; k + 1];
-    let mut bins = vec![BinStats::default(); k];
-    let mut aeces = Vec::with_capacity(options.resamples);
-    for _ in 0..options.resamples {
-        for j in 0..n {
-            let p = at_rank(calibrated, cum, rng.index(n) as u64);
-            ps[j] = p;
-            ys[j] = rng.bernoulli(p);
-        }
-        let es = binning::equal_mass_edges(
-            &ps,
-            0.0,
-            1.0,
-            k,
-            SelectScratch { hist: &mut hist, values: &mut vals },
-            &mut edges,
-        )?;
-        let mut acc = BinnedAccumulator::new(&edges[..=es.bins], &mut bins)?;
-        acc.add_batch(&ps, &ys, None)?;
-        aeces.push(acc.summary().calibration_error);
-    }
-    aeces.sort_unstable_by(|a, b| a.total_cmp(b));
-    let q95 = crate::tolerance::quantile_sorted(&aeces, 0.95);
-    Ok((q95 * libm::sqrt(n as f64 / k as f64), aeces))
+    crate::tolerance::resampled_c_hat(n, options, |rng| at_rank(calibrated, cum, rng.index(n) as u64))
 }

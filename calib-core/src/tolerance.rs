@@ -73,17 +73,28 @@ pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result
             return Err(Error::new(ErrorKind::ProbabilityOutOfRange, "calibrated").at(i).value(p));
         }
     }
+    resampled_c_hat(n, options, |rng| calibrated[rng.index(n)])
+}
+
+/// The bootstrap itself, shared by rows and sketches: `draw` picks one
+/// calibrated probability of the population (uniformly, with replacement);
+/// each draw is relabelled by Bernoulli(p), in that order of random draws.
+pub(crate) fn resampled_c_hat(
+    n: usize,
+    options: &BootstrapOptions,
+    mut draw: impl FnMut(&mut SeededRng) -> f64,
+) -> Result<(f64, Vec<f64>)> {
     let k = options.bins;
+    binning::check_k(k)?;
     let mut rng = SeededRng::new(options.seed);
     let (mut ps, mut ys) = (vec![0.0; n], vec![0.0; n]);
     let (mut hist, mut vals) = (vec![0u32; SELECT_BUCKETS], vec![0.0; n]);
-    binning::check_k(k)?;
     let mut edges = vec![0.0; k + 1];
     let mut bins = vec![BinStats::default(); k];
     let mut aeces = Vec::with_capacity(options.resamples);
     for _ in 0..options.resamples {
         for j in 0..n {
-            let p = calibrated[rng.index(n)];
+            let p = draw(&mut rng);
             ps[j] = p;
             ys[j] = rng.bernoulli(p);
         }

@@ -13,72 +13,16 @@ use calib_core::metrics;
 use calib_core::model::{Direction, FitConfig, Method, Model, fit_model};
 use calib_core::rng::SeededRng;
 use calib_core::synthetic::DEMO_CLASSES;
+use calib_tests::binary::calib_bin;
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 // ---------------------------------------------------------------------------
 // Running the binary
 // ---------------------------------------------------------------------------
-
-/// The `calib` binary, built on first use.
-fn calib_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(build_calib)
-}
-
-fn build_calib() -> PathBuf {
-    if let Some(p) = std::env::var_os("CALIB_BIN") {
-        return PathBuf::from(p);
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ lives in the workspace");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace).args([
-        "build",
-        "--manifest-path",
-        &workspace.join("Cargo.toml").display().to_string(),
-        "-p",
-        "calib-cli",
-        "--bin",
-        "calib",
-        "--message-format=json-render-diagnostics",
-    ]);
-    // Test the binary of the profile the tests were built with.
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("cannot run cargo to build the calib binary");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "building calib failed ({}):\n{}\n{stdout}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // cargo reports the executable it built; trust that over guessing the
-    // target directory (CARGO_TARGET_DIR, build.target-dir, --target …).
-    let reported = stdout.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|v| {
-        let is_calib = v["reason"] == "compiler-artifact"
-            && v["target"]["name"] == "calib"
-            && v["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "bin"));
-        if is_calib { v["executable"].as_str().map(PathBuf::from) } else { None }
-    });
-    let path = reported.unwrap_or_else(|| {
-        // Fallback: <target>/<profile>/calib; the tests' own tmp dir is <target>/tmp.
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| workspace.join("target"));
-        let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
-        target.join(profile).join(format!("calib{}", std::env::consts::EXE_SUFFIX))
-    });
-    assert!(path.is_file(), "calib binary not found at {}", path.display());
-    path
-}
 
 /// What one run of `calib` did.
 #[derive(Debug)]
