@@ -1,26 +1,39 @@
-//! `calib apply`: streams the input, adding a `calibrated` column.
+//! `calib apply`: streams the input, adding a `calibrated` column. CSV in
+//! gives CSV out; Parquet in (a file or a dataset directory) gives one
+//! Parquet file out, with every input column kept.
 
 use crate::io::{self, CliError};
 use calib_core::map::ApplyStats;
 use clap::Args;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
     /// Model JSON written by `calib fit`.
     #[arg(long)]
     model: PathBuf,
-    /// CSV with a header and a `score` column (`class` optional).
+    /// CSV with a header, a Parquet file or a directory of Parquet files, with a `score` column (`class` optional).
     #[arg(long)]
     input: PathBuf,
-    /// Output CSV (default: stdout).
+    /// Output file, in the input's format (default: stdout).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
 pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
     let model = crate::load_model(&a.model)?;
+    let mut stats = ApplyStats::default();
+    if crate::pq::is_parquet(&a.input) {
+        if a.out.is_none() && std::io::stdout().is_terminal() {
+            return Err(CliError::Usage(
+                "the input is Parquet, so the output is a binary Parquet file: give --out, or redirect stdout".into(),
+            ));
+        }
+        write_output(a.out.as_deref(), |w| crate::pq::apply(&model, &a.input, w, &mut stats))?;
+        report_clamped(&stats);
+        return Ok(0);
+    }
     let path = &a.input;
     let f = std::fs::File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -43,10 +56,7 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
         });
     }
     let pb = io::progress_for(size);
-    let mut stats = ApplyStats::default();
-    // Everything goes to a temp file first: on a bad row nothing is left
-    // half-written, and stdout gets the output only once it is complete.
-    let mut run = |w: &mut dyn Write| -> std::io::Result<Result<(), CliError>> {
+    let run = |w: &mut (dyn Write + Send)| -> std::io::Result<Result<(), CliError>> {
         let mut wtr = csv::Writer::from_writer(w);
         let mut h = headers.clone();
         h.push_field("calibrated");
@@ -96,8 +106,24 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
         wtr.flush()?;
         Ok(Ok(()))
     };
+    write_output(a.out.as_deref(), run)?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    report_clamped(&stats);
+    Ok(0)
+}
+
+/// Runs `run` into `out`, or into a temp file copied to stdout. Everything
+/// goes to a temp file first: on a bad row nothing is left half-written,
+/// and stdout gets the output only once it is complete. `run`'s outer error
+/// is a failed write, its inner one bad input.
+fn write_output(
+    out: Option<&Path>,
+    mut run: impl FnMut(&mut (dyn Write + Send)) -> std::io::Result<Result<(), CliError>>,
+) -> Result<(), CliError> {
     let mut inner: Result<(), CliError> = Ok(());
-    match &a.out {
+    match out {
         Some(out) => {
             io::write_atomic(out, |w| {
                 inner = run(w)?;
@@ -108,7 +134,7 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
                 Ok(())
             })
             .or_else(|e| if inner.is_err() { Ok(()) } else { Err(e) })?;
-            inner?;
+            inner
         }
         None => {
             let mut tmp =
@@ -124,16 +150,17 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             match std::io::copy(&mut tmp, &mut lock) {
-                Ok(_) => {}
                 // The reader went away (`calib apply … | head`): not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
-                Err(e) => return Err(CliError::Usage(format!("cannot write to stdout: {e}"))),
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(CliError::Usage(format!("cannot write to stdout: {e}"))),
             }
         }
     }
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
+}
+
+/// Tells how many scores were clamped or non-finite, if any.
+fn report_clamped(stats: &ApplyStats) {
     if stats.out_of_range + stats.non_finite > 0 {
         eprintln!(
             "calib: {} of {} scores were outside the fitted range or non-finite (clamp rate {:.4})",
@@ -142,7 +169,6 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
             stats.clamp_rate()
         );
     }
-    Ok(0)
 }
 
 /// Shortest round-tripping decimal; NaN as `NaN`.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// CSV with `score` and `label` (optional `weight`, `class`).
+    /// CSV, Parquet file or directory of Parquet files, with `score` and `label` (optional `weight`, `class`).
     #[arg(long)]
     input: PathBuf,
     /// Evaluate this model's output instead of the raw score.

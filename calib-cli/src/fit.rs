@@ -46,11 +46,11 @@ pub fn parse_bins(s: &str) -> Result<KPolicy, String> {
 
 #[derive(Args, Debug)]
 pub struct FitArgs {
-    /// CSV with a header; `score` and `label` required, `weight` and `class` optional.
+    /// CSV with a header, Parquet file or directory of Parquet files; `score` and `label` required, `weight` and `class` optional.
     #[arg(long)]
     #[arg(long, required_unless_present = "sketch", conflicts_with = "sketch")]
     input: Option<PathBuf>,
-    /// Fit from a sketch written by `calib sketch` / `calib merge` instead of a CSV.
+    /// Fit from a sketch written by `calib sketch` / `calib merge` instead of rows.
     #[arg(long)]
     sketch: Option<PathBuf>,
     /// Where to write the model JSON.

@@ -20,7 +20,7 @@ pub struct GateArgs {
     /// The incumbent model (the one serving now).
     #[arg(long)]
     incumbent: PathBuf,
-    /// Holdout CSV with `query_id`, `score`, `label` and optionally `class`.
+    /// Holdout (CSV or Parquet) with `query_id`, `score`, `label` and optionally `class`.
     #[arg(long)]
     input: PathBuf,
     /// Gate thresholds (TOML); omitted fields keep the SLA defaults.

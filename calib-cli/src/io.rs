@@ -1,5 +1,6 @@
-//! Reading CSV inputs with line-accurate errors, and writing outputs
-//! atomically (temp file in the same directory, then rename).
+//! Reading inputs (CSV, or Parquet through crate::pq) with errors that name
+//! the line or row, and writing outputs atomically (temp file in the same
+//! directory, then rename).
 
 use calib_core::{Error as CoreError, ErrorKind};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +14,9 @@ pub enum CliError {
     /// Bad input data at a line and column.
     #[error("{file}:{line}: column {column}: {message}")]
     Input { file: String, line: u64, column: String, message: String },
+    /// Bad input data at a row of a Parquet file (1-based, within that file).
+    #[error("{file}: row {row}: column {column:?}: {message}")]
+    Row { file: String, row: u64, column: String, message: String },
     /// A problem with the header line.
     #[error("{file}:1: {message}")]
     Header { file: String, message: String },
@@ -37,18 +41,46 @@ impl CliError {
 /// Files above this size show a progress bar (about a million rows).
 const PROGRESS_BYTES: u64 = 32 << 20;
 
-/// The columns of a CSV input that calib reads.
+/// Where the rows of an input came from, to name a bad row in an error.
+#[derive(Debug)]
+pub enum Origin {
+    /// A CSV file: the byte offset of each row (its line is worked out only for errors).
+    Csv { offsets: Vec<u64> },
+    /// Parquet files, in the order their rows appear in the columns.
+    Parquet { parts: Vec<Part> },
+}
+
+/// The rows of one Parquet file in [`Columns`]: from index `start` on,
+/// beginning with the file's row `file_row` (0-based).
+#[derive(Debug)]
+pub struct Part {
+    pub file: PathBuf,
+    pub start: usize,
+    pub file_row: usize,
+}
+
+impl Default for Origin {
+    fn default() -> Self {
+        Origin::Csv { offsets: Vec::new() }
+    }
+}
+
+/// The columns of an input that calib reads.
 #[derive(Debug, Default)]
 pub struct Columns {
+    /// The input as given: a CSV file, a Parquet file or a Parquet directory.
     pub path: PathBuf,
-    /// Byte offset of each row (its line is worked out only for errors).
-    pub offsets: Vec<u64>,
+    pub origin: Origin,
+    /// The index in the whole input of the first row here (non-zero for a
+    /// chunk of a streamed input, crate::pq::scan); core errors carry
+    /// indices in the whole input.
+    pub first_index: usize,
     pub score: Vec<f64>,
     pub label: Option<Vec<f64>>,
     pub weight: Option<Vec<f64>>,
     pub class: Option<Vec<String>>,
     pub query_id: Option<Vec<String>>,
-    /// Header names, for error messages.
+    /// Header (or schema) names, for error messages.
     pub headers: Vec<String>,
 }
 
@@ -82,6 +114,25 @@ pub fn progress_for(size: u64) -> Option<ProgressBar> {
     Some(pb)
 }
 
+/// A progress bar over rows, for Parquet inputs of a million rows or more
+/// (the count, from the files' footers, is taken only for a terminal).
+pub fn progress_rows(total: impl FnOnce() -> u64) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let total = total();
+    if total < 1 << 20 {
+        return None;
+    }
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} reading [{bar:30}] {human_pos}/{human_len} rows ({eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    Some(pb)
+}
+
 /// Parses a number of the record at byte offset `byte`.
 pub fn parse_number(text: &str, file: &Path, byte: u64, col: usize, name: &str) -> Result<f64, CliError> {
     text.parse::<f64>().map_err(|_| CliError::Input {
@@ -92,8 +143,12 @@ pub fn parse_number(text: &str, file: &Path, byte: u64, col: usize, name: &str) 
     })
 }
 
-/// Reads `score` (required), and `label`, `weight`, `class`, `query_id`.
+/// Reads `score` (required), and `label`, `weight`, `class`, `query_id`,
+/// from a CSV file, a Parquet file or a directory of Parquet files.
 pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
+    if crate::pq::is_parquet(path) {
+        return crate::pq::read_columns(path, wanted);
+    }
     let (mut rdr, size) = open_reader(path)?;
     let headers: Vec<String> = rdr
         .headers()
@@ -126,6 +181,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
         headers: headers.clone(),
         ..Default::default()
     };
+    let mut offsets = Vec::new();
     let pb = progress_for(size);
     if let Some(pb) = &pb {
         pb.set_message(format!("reading {}", path.display()));
@@ -147,7 +203,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
         }
         let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
         let get = |c: usize| rec.get(c).unwrap_or("");
-        cols.offsets.push(byte);
+        offsets.push(byte);
         cols.score.push(parse_number(get(score_c), path, byte, score_c, "score")?);
         if let (Some(c), Some(v)) = (label_c, cols.label.as_mut()) {
             v.push(parse_number(get(c), path, byte, c, "label")?);
@@ -162,7 +218,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
             v.push(get(c).to_string());
         }
         if let Some(pb) = &pb
-            && cols.offsets.len().is_multiple_of(65536)
+            && offsets.len().is_multiple_of(65536)
         {
             pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
         }
@@ -173,6 +229,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     if cols.score.is_empty() {
         return Err(CliError::file(path, "no data rows after the header"));
     }
+    cols.origin = Origin::Csv { offsets };
     Ok(cols)
 }
 
@@ -184,12 +241,16 @@ impl Columns {
             ErrorKind::InvalidWeight => "weight",
             _ => score_column,
         };
-        match err.index() {
-            Some(i) if i < self.offsets.len() => {
+        let Some(i) = err.index().and_then(|i| i.checked_sub(self.first_index)).filter(|&i| i < self.score.len())
+        else {
+            return CliError::file(&self.path, err);
+        };
+        match &self.origin {
+            Origin::Csv { offsets } => {
                 let idx = self.headers.iter().position(|h| h == column).map(|c| c + 1);
                 CliError::Input {
                     file: self.path.display().to_string(),
-                    line: line_at(&self.path, self.offsets[i]),
+                    line: line_at(&self.path, offsets[i]),
                     column: match idx {
                         Some(c) => format!("{c} ({column})"),
                         None => column.to_string(),
@@ -197,7 +258,31 @@ impl Columns {
                     message: err.to_string(),
                 }
             }
-            _ => CliError::file(&self.path, err),
+            Origin::Parquet { parts } => {
+                // The last file that starts at or before row i.
+                let k = parts.partition_point(|p| p.start <= i).saturating_sub(1);
+                let p = &parts[k];
+                CliError::Row {
+                    file: p.file.display().to_string(),
+                    row: (p.file_row + i - p.start) as u64 + 1,
+                    column: column.to_string(),
+                    message: err.to_string(),
+                }
+            }
+        }
+    }
+}
+
+impl Columns {
+    /// Drops the rows, keeping which columns there are (a consumed chunk of
+    /// a streamed input, crate::pq::scan).
+    pub fn clear_rows(&mut self) {
+        self.score.clear();
+        for v in [&mut self.label, &mut self.weight].into_iter().flatten() {
+            v.clear();
+        }
+        for v in [&mut self.class, &mut self.query_id].into_iter().flatten() {
+            v.clear();
         }
     }
 }
@@ -236,7 +321,7 @@ pub fn line_at(path: &Path, byte: u64) -> u64 {
 
 /// Writes a file atomically: the closure writes into a temp file in the
 /// destination's directory, which is renamed over `path` only on success.
-pub fn write_atomic(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), CliError> {
+pub fn write_atomic(path: &Path, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), CliError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

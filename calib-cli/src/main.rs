@@ -24,6 +24,7 @@ mod keys;
 mod manifest;
 mod monitor;
 mod parity;
+mod pq;
 mod report;
 mod rollout;
 mod sign;
@@ -47,13 +48,13 @@ struct Cli {
 enum Command {
     /// Fit per-class calibrators on built-in data and show before/after metrics.
     Demo(demo::DemoArgs),
-    /// Fit a calibration model from a CSV with `score` and `label` columns.
+    /// Fit a calibration model from rows (CSV or Parquet) with `score` and `label` columns.
     Fit(fit::FitArgs),
-    /// Write the exact fit statistics (a mergeable sketch) of a CSV part.
+    /// Write the exact fit statistics (a mergeable sketch) of a part of the data (CSV or Parquet).
     Sketch(sketch::SketchArgs),
     /// Merge sketches (of the parts of a data set) into one.
     Merge(sketch::MergeArgs),
-    /// Add a `calibrated` column to a CSV with a `score` column.
+    /// Add a `calibrated` column to a CSV or Parquet input with a `score` column.
     Apply(apply::ApplyArgs),
     /// Calibration metrics of `score` as a probability, or of a model's output.
     Eval(eval::EvalArgs),

@@ -78,8 +78,12 @@ pub struct ReportJson<'a> {
     pub manifest: Option<ManifestSummary>,
 }
 
-/// Reads the optional `timestamp` column (RFC 3339) as ms since the epoch.
+/// Reads the optional `timestamp` column (RFC 3339; in Parquet also a
+/// timestamp column) as ms since the epoch.
 pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
+    if crate::pq::is_parquet(path) {
+        return crate::pq::read_timestamps(path);
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)

@@ -3,7 +3,7 @@
 //! merge in any order, and `calib fit --sketch` fits the same map as a fit
 //! over all rows at once (calib_core::sketch).
 
-use crate::io::{self, CliError, Wanted};
+use crate::io::{self, CliError, Columns, Wanted};
 use calib_core::sketch::{FitSketch, Quantize};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ fn parse_quantize(s: &str) -> Result<Quantize, String> {
 
 #[derive(Args, Debug)]
 pub struct SketchArgs {
-    /// CSV with `score` and `label` (optional `weight`, `class`).
+    /// CSV, Parquet file or directory of Parquet files, with `score` and `label` (optional `weight`, `class`).
     #[arg(long)]
     input: PathBuf,
     /// Where to write the sketch.
@@ -55,14 +55,59 @@ fn write_sketch(path: &Path, sketch: &FitSketch) -> Result<(), CliError> {
 }
 
 pub fn run_sketch(a: SketchArgs) -> Result<u8, CliError> {
-    let cols = io::read_columns(&a.input, Wanted { label: true, query_id: false })?;
-    let labels = cols.label.as_deref().expect("label column was required");
-    let sketch =
-        FitSketch::from_rows(&cols.score, labels, cols.weight.as_deref(), cols.class.as_deref(), a.quantize)
-            .map_err(|e| if e.index().is_some() { cols.locate(&e, "score") } else { CliError::file(&a.input, e) })?;
+    let (sketch, chunks) =
+        if crate::pq::is_parquet(&a.input) { sketch_streamed(&a)? } else { (sketch_in_memory(&a)?, 1) };
     write_sketch(&a.out, &sketch)?;
-    eprintln!("calib: sketched {} rows -> {}", sketch.rows(), a.out.display());
+    let per = if chunks > 1 { format!(" in {chunks} chunks") } else { String::new() };
+    eprintln!("calib: sketched {} rows{per} ({} cells) -> {}", sketch.rows(), sketch.cells(), a.out.display());
     Ok(0)
+}
+
+/// The sketch of rows held in memory; a bad row is named by `cols`.
+fn sketch_rows(cols: &Columns, quantize: Quantize) -> Result<FitSketch, CliError> {
+    let labels = cols.label.as_deref().expect("label column was required");
+    FitSketch::from_rows(&cols.score, labels, cols.weight.as_deref(), cols.class.as_deref(), quantize).map_err(|e| {
+        match e.index() {
+            // Indices in the whole input, as the core's errors elsewhere.
+            Some(i) => cols.locate(&e.with_index(cols.first_index + i), "score"),
+            None => CliError::file(&cols.path, e),
+        }
+    })
+}
+
+fn sketch_in_memory(a: &SketchArgs) -> Result<FitSketch, CliError> {
+    let cols = io::read_columns(&a.input, Wanted { label: true, query_id: false })?;
+    sketch_rows(&cols, a.quantize)
+}
+
+/// Parquet is sketched as it is read, and the number of chunks returned:
+/// rows are buffered until there are as many as the sketch has cells (at
+/// least 2^20), then sketched and merged in. Memory stays within a small
+/// multiple of the sketch's size, and merging costs O(rows) overall (each
+/// merge is linear in the sketch and follows at least as many new rows). The
+/// result equals a one-shot sketch of all rows: exactly for integer weights,
+/// to rounding (about 1e-16 relative per merge) for fractional ones.
+fn sketch_streamed(a: &SketchArgs) -> Result<(FitSketch, usize), CliError> {
+    let mut acc = FitSketch::empty(a.quantize, false).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut chunks = 0;
+    let mut merge = |cols: &mut Columns, always: bool| -> Result<(), CliError> {
+        if cols.score.is_empty() {
+            return Ok(());
+        }
+        if always || cols.score.len() >= acc.cells().max(1 << 20) {
+            chunks += 1;
+            let part = sketch_rows(cols, a.quantize)?;
+            acc.merge(&part).map_err(|e| CliError::file(&cols.path, e))?;
+            cols.clear_rows();
+        }
+        Ok(())
+    };
+    let mut rest = crate::pq::scan(&a.input, Wanted { label: true, query_id: false }, |cols| merge(cols, false))?;
+    merge(&mut rest, true)?;
+    if acc.rows() == 0 {
+        return Err(CliError::file(&a.input, "no data rows"));
+    }
+    Ok((acc, chunks))
 }
 
 pub fn run_merge(a: MergeArgs) -> Result<u8, CliError> {

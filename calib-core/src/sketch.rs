@@ -311,6 +311,11 @@ impl FitSketch {
     pub fn rows(&self) -> u64 {
         self.groups.values().map(|g| g.rows).sum()
     }
+    /// Cells held: one per distinct score in each class (one group without
+    /// classes). What the sketch's memory and byte size grow with.
+    pub fn cells(&self) -> usize {
+        self.groups.values().map(ClassSketch::len).sum()
+    }
     /// Class names (none when the rows had no classes).
     pub fn classes(&self) -> impl Iterator<Item = &str> {
         self.groups.keys().filter(|_| self.classed).map(|s| s.as_str())

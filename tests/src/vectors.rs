@@ -70,3 +70,27 @@ pub fn isotonic() -> Vectors {
     let text = std::fs::read_to_string(path("isotonic.json")).expect("tests/vectors/isotonic.json is readable");
     serde_json::from_str(&text).expect("tests/vectors/isotonic.json parses")
 }
+
+/// Runs a committed generator (a Python script under tests/vectors) with
+/// `--check`, which fails when the files it writes differ from the committed
+/// ones. Uses the pinned venv's python (`CALIB_PYTHON`, set by
+/// scripts/test.sh); without it the check is skipped with a note, except
+/// under `CI=true`, where it fails.
+pub fn check_generator(script: &str) {
+    let py = match std::env::var("CALIB_PYTHON") {
+        Ok(p) => p,
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CALIB_PYTHON must point at the pinned venv's python in CI")
+        }
+        Err(_) => {
+            eprintln!("skipping the staleness check of {script}: CALIB_PYTHON is not set (scripts/test.sh sets it)");
+            return;
+        }
+    };
+    let out = std::process::Command::new(&py)
+        .arg(path(script))
+        .arg("--check")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {py}: {e}"));
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}

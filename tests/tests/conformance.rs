@@ -119,17 +119,5 @@ fn cell_index_and_binary_search_agree_bitwise() {
 /// them and sets CALIB_PYTHON); without them it fails under CI=true.
 #[test]
 fn vectors_are_up_to_date() {
-    let py = match std::env::var("CALIB_PYTHON") {
-        Ok(p) => p,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CALIB_PYTHON must point at the pinned venv's python in CI")
-        }
-        Err(_) => {
-            eprintln!("skipping the staleness check: CALIB_PYTHON is not set (scripts/test.sh sets it)");
-            return;
-        }
-    };
-    let script = vectors::path("gen_isotonic.py");
-    let out = std::process::Command::new(py).arg(&script).arg("--check").output().expect("the generator runs");
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    vectors::check_generator("gen_isotonic.py");
 }

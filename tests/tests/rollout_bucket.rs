@@ -58,22 +58,10 @@ fn committed_vectors_match_the_core() {
 }
 
 /// Whether the generator (Python's hashlib: an implementation independent
-/// of calib-core) still writes exactly the committed file. Uses the pinned
-/// venv's python (`CALIB_PYTHON`, set by scripts/test.sh) or `python3`.
+/// of calib-core) still writes exactly the committed file.
 #[test]
 fn committed_vectors_are_up_to_date() {
-    let py = std::env::var("CALIB_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = vectors_dir().join("gen_bucket.py");
-    match Command::new(&py).arg(&script).arg("--check").output() {
-        Ok(out) => assert!(
-            out.status.success(),
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("cannot run {py}: {e}"),
-        Err(e) => eprintln!("skipping the staleness check: cannot run {py}: {e}"),
-    }
+    calib_tests::vectors::check_generator("gen_bucket.py");
 }
 
 proptest! {

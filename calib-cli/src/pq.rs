@@ -1,0 +1,482 @@
+//! Parquet inputs: a single file, or a directory of files (a Spark or Hive
+//! output directory, a dataset written in parts). Read batch by batch
+//! through Arrow, keeping only the columns a command uses; each value is
+//! checked with its row, so a null label or a text score is reported as
+//! `file: row N: column "label": ...`, like a CSV error names its line.
+//!
+//! Accepted types: numbers (`score`, `label`, `weight`) may be any float or
+//! integer column, and `label` may be boolean; names (`class`, `query_id`)
+//! may be strings, dictionary-encoded strings or integers; `timestamp` may
+//! be a Parquet timestamp or an RFC 3339 string. Nulls are refused.
+
+use crate::io::{CliError, Columns, Origin, Part, Wanted};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type,
+    UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use calib_core::map::ApplyStats;
+use calib_core::model::Model;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rows per Arrow batch: large enough to amortise decoding, small enough
+/// that a batch stays in cache-sized memory.
+const BATCH_ROWS: usize = 65_536;
+
+/// Whether `path` is read as Parquet: a directory (a dataset of Parquet
+/// files), or a file that starts with Parquet's magic bytes. The file name
+/// does not matter.
+pub fn is_parquet(path: &Path) -> bool {
+    if path.is_dir() {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1"
+}
+
+/// The files of a Parquet input in read order: the file itself, or every
+/// file under a directory (recursively, sorted by path). Names starting with
+/// `_` or `.` are skipped, as Spark and Hive do (`_SUCCESS`, `.part-0.crc`).
+pub fn files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| CliError::file(dir, format!("cannot list: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| CliError::file(dir, format!("cannot list: {e}")))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('_') || name.starts_with('.') {
+                continue;
+            }
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(path, &mut out)?;
+    out.sort();
+    if out.is_empty() {
+        return Err(CliError::file(path, "the directory has no data files"));
+    }
+    if let Some(other) = out.iter().find(|p| !is_parquet(p)) {
+        return Err(CliError::file(
+            other,
+            format!("not a Parquet file, in the Parquet dataset {} (a directory is read as Parquet)", path.display()),
+        ));
+    }
+    Ok(out)
+}
+
+/// An error about one value: its file, 1-based row within that file, and column.
+fn row_error(file: &Path, row: usize, column: &str, message: impl ToString) -> CliError {
+    CliError::Row {
+        file: file.display().to_string(),
+        row: row as u64 + 1,
+        column: column.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Opens one file: its Arrow schema and a reader of the named columns
+/// (those that exist; the caller checks the required ones), or of every
+/// column for `None`.
+fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, ParquetRecordBatchReader), CliError> {
+    let f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| CliError::file(path, format!("not a readable Parquet file: {e}")))?;
+    let schema = builder.schema().clone();
+    let mask = match names {
+        Some(names) => {
+            ProjectionMask::roots(builder.parquet_schema(), names.iter().filter_map(|n| schema.index_of(n).ok()))
+        }
+        None => ProjectionMask::all(),
+    };
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| CliError::file(path, format!("cannot read Parquet: {e}")))?;
+    Ok((schema, reader))
+}
+
+/// The row count of a dataset, from the files' footers (for the progress bar).
+fn total_rows(files: &[PathBuf]) -> u64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    files
+        .iter()
+        .filter_map(|p| SerializedFileReader::new(File::open(p).ok()?).ok())
+        .map(|r| r.metadata().file_metadata().num_rows().max(0) as u64)
+        .sum()
+}
+
+/// A page that cannot be decoded; a codec calib is built without gets a hint.
+fn decode_error(file: &Path, e: impl std::fmt::Display) -> CliError {
+    let msg = e.to_string();
+    let hint = if msg.contains("Disabled feature") {
+        " (calib reads uncompressed, snappy, zstd, gzip and lz4 Parquet; rewrite the file with one of those)"
+    } else {
+        ""
+    };
+    CliError::file(file, format!("cannot decode Parquet data: {msg}{hint}"))
+}
+
+/// The error for a missing required column.
+fn missing(path: &Path, schema: &SchemaRef, name: &str) -> CliError {
+    let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    CliError::file(path, format!("missing required column {name:?} (the file has: {})", have.join(", ")))
+}
+
+/// Appends a numeric column's values as f64. `first` is the batch's first row in the file.
+fn push_numbers(
+    out: &mut Vec<f64>,
+    col: &ArrayRef,
+    path: &Path,
+    first: usize,
+    name: &str,
+    bool_ok: bool,
+) -> Result<(), CliError> {
+    if let Some(i) = first_null(col.as_ref()) {
+        return Err(row_error(path, first + i, name, "null value (calib needs a number in every row)"));
+    }
+    macro_rules! prim {
+        ($t:ty) => {
+            out.extend(col.as_primitive::<$t>().values().iter().map(|&v| v as f64))
+        };
+    }
+    match col.data_type() {
+        DataType::Float64 => out.extend_from_slice(col.as_primitive::<Float64Type>().values()),
+        DataType::Float32 => prim!(Float32Type),
+        DataType::Int8 => prim!(Int8Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::Boolean if bool_ok => {
+            let b = col.as_boolean();
+            out.extend((0..b.len()).map(|i| if b.value(i) { 1.0 } else { 0.0 }))
+        }
+        other => {
+            return Err(CliError::file(
+                path,
+                format!(
+                    "column {name:?} has type {other}; calib reads it as a number (a float or integer column{})",
+                    if bool_ok { ", or boolean" } else { "" }
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first null of an array, by its logical null mask (dictionary-aware).
+fn first_null(col: &dyn Array) -> Option<usize> {
+    let nulls = col.logical_nulls()?;
+    if nulls.null_count() == 0 { None } else { (0..nulls.len()).find(|&i| nulls.is_null(i)) }
+}
+
+/// A name column's values as strings: strings, dictionary-encoded strings
+/// or integers (written in decimal).
+fn strings(col: &dyn Array) -> Result<Vec<String>, String> {
+    macro_rules! ints {
+        ($t:ty) => {
+            Ok(col.as_primitive::<$t>().values().iter().map(|v| v.to_string()).collect())
+        };
+    }
+    match col.data_type() {
+        DataType::Utf8 => Ok(col.as_string::<i32>().iter().map(|s| s.unwrap_or_default().to_string()).collect()),
+        DataType::LargeUtf8 => Ok(col.as_string::<i64>().iter().map(|s| s.unwrap_or_default().to_string()).collect()),
+        DataType::Utf8View => Ok(col.as_string_view().iter().map(|s| s.unwrap_or_default().to_string()).collect()),
+        DataType::Dictionary(_, _) => {
+            let dict = col.as_any_dictionary();
+            let values = strings(dict.values().as_ref())?;
+            Ok(dict.normalized_keys().into_iter().map(|k| values.get(k).cloned().unwrap_or_default()).collect())
+        }
+        DataType::Int8 => ints!(Int8Type),
+        DataType::Int16 => ints!(Int16Type),
+        DataType::Int32 => ints!(Int32Type),
+        DataType::Int64 => ints!(Int64Type),
+        DataType::UInt8 => ints!(UInt8Type),
+        DataType::UInt16 => ints!(UInt16Type),
+        DataType::UInt32 => ints!(UInt32Type),
+        DataType::UInt64 => ints!(UInt64Type),
+        other => Err(format!("has type {other}; calib reads it as a name (a string or integer column)")),
+    }
+}
+
+/// Appends a name column's values.
+fn push_strings(out: &mut Vec<String>, col: &ArrayRef, path: &Path, first: usize, name: &str) -> Result<(), CliError> {
+    if let Some(i) = first_null(col.as_ref()) {
+        return Err(row_error(path, first + i, name, "null value (calib needs a name in every row)"));
+    }
+    out.extend(strings(col.as_ref()).map_err(|m| CliError::file(path, format!("column {name:?} {m}")))?);
+    Ok(())
+}
+
+/// Reads `score` (required), and `label`, `weight`, `class`, `query_id`,
+/// from a Parquet file or every file of a directory.
+pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
+    let cols = scan(path, wanted, |_| Ok(()))?;
+    if cols.score.is_empty() {
+        return Err(CliError::file(path, "no data rows"));
+    }
+    Ok(cols)
+}
+
+/// Reads the columns like [`read_columns`], calling `on_batch` after each
+/// batch with the rows read so far. `on_batch` may consume them (use them,
+/// then [`Columns::clear_rows`]), so memory stays bounded however large the
+/// input; errors it returns about a row are located by [`Columns::locate`].
+/// Returns the rows left unconsumed.
+pub fn scan(
+    path: &Path,
+    wanted: Wanted,
+    mut on_batch: impl FnMut(&mut Columns) -> Result<(), CliError>,
+) -> Result<Columns, CliError> {
+    let files = files(path)?;
+    let mut cols = Columns { path: path.to_path_buf(), ..Default::default() };
+    let mut parts: Vec<Part> = Vec::with_capacity(files.len());
+    let mut pb = None;
+    for (k, file) in files.iter().enumerate() {
+        let (schema, reader) = open(file, Some(&["score", "label", "weight", "class", "query_id"]))?;
+        let has = |n: &str| schema.index_of(n).is_ok();
+        if k == 0 {
+            cols.label = wanted.label.then(Vec::new);
+            cols.weight = (wanted.label && has("weight")).then(Vec::new);
+            cols.class = has("class").then(Vec::new);
+            cols.query_id = wanted.query_id.then(Vec::new);
+            cols.headers = schema.fields().iter().map(|f| f.name().clone()).collect();
+            pb = crate::io::progress_rows(|| total_rows(&files));
+        }
+        for (name, needed) in [
+            ("score", true),
+            ("label", cols.label.is_some()),
+            ("query_id", cols.query_id.is_some()),
+            ("weight", cols.weight.is_some()),
+            ("class", cols.class.is_some()),
+        ] {
+            if needed && !has(name) {
+                return Err(missing(file, &schema, name));
+            }
+        }
+        // Which optional columns there are is decided by the first file;
+        // every later file must agree (a dataset has one schema).
+        for (name, first_has) in [("weight", cols.weight.is_some()), ("class", cols.class.is_some())] {
+            let counts = name == "class" || wanted.label;
+            if k > 0 && counts && has(name) != first_has {
+                return Err(CliError::file(
+                    file,
+                    format!(
+                        "{} {name:?} column but {} {}: the files of a dataset need the same columns",
+                        if has(name) { "has a" } else { "has no" },
+                        files[0].display(),
+                        if first_has { "has one" } else { "does not" }
+                    ),
+                ));
+            }
+        }
+        parts.push(Part { file: file.clone(), start: cols.score.len(), file_row: 0 });
+        let mut first = 0usize;
+        for batch in reader {
+            let batch: RecordBatch = batch.map_err(|e| decode_error(file, e))?;
+            let col = |n: &str| batch.column_by_name(n).expect("projected column");
+            push_numbers(&mut cols.score, col("score"), file, first, "score", false)?;
+            if let Some(v) = cols.label.as_mut() {
+                push_numbers(v, col("label"), file, first, "label", true)?;
+            }
+            if let Some(v) = cols.weight.as_mut() {
+                push_numbers(v, col("weight"), file, first, "weight", false)?;
+            }
+            if let Some(v) = cols.class.as_mut() {
+                push_strings(v, col("class"), file, first, "class")?;
+            }
+            if let Some(v) = cols.query_id.as_mut() {
+                push_strings(v, col("query_id"), file, first, "query_id")?;
+            }
+            first += batch.num_rows();
+            if let Some(pb) = &pb {
+                pb.inc(batch.num_rows() as u64);
+            }
+            cols.origin = Origin::Parquet { parts: std::mem::take(&mut parts) };
+            let held = cols.score.len();
+            on_batch(&mut cols)?;
+            if cols.score.is_empty() {
+                cols.first_index += held;
+            }
+            parts = match std::mem::take(&mut cols.origin) {
+                Origin::Parquet { parts } if !cols.score.is_empty() => parts,
+                // Consumed: the next rows start at this file's next row.
+                _ => vec![Part { file: file.clone(), start: 0, file_row: first }],
+            };
+        }
+    }
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    cols.origin = Origin::Parquet { parts };
+    Ok(cols)
+}
+
+/// Reads the optional `timestamp` column as ms since the epoch: a Parquet
+/// timestamp (any unit; instants, so a time zone does not shift them) or
+/// RFC 3339 strings.
+pub fn read_timestamps(path: &Path) -> Result<Option<Vec<i64>>, CliError> {
+    let mut out = Vec::new();
+    for (k, file) in files(path)?.iter().enumerate() {
+        let (schema, reader) = open(file, Some(&["timestamp"]))?;
+        if schema.index_of("timestamp").is_err() {
+            if k == 0 {
+                return Ok(None);
+            }
+            return Err(missing(file, &schema, "timestamp"));
+        }
+        let mut first = 0usize;
+        for batch in reader {
+            let batch = batch.map_err(|e| decode_error(file, e))?;
+            let col = batch.column_by_name("timestamp").expect("projected column");
+            if let Some(i) = first_null(col.as_ref()) {
+                return Err(row_error(file, first + i, "timestamp", "null value"));
+            }
+            match col.data_type() {
+                DataType::Timestamp(unit, _) => {
+                    // Stored as i64 counts of `unit` since the epoch (UTC).
+                    let (v, per_ms): (&[i64], i64) = match unit {
+                        TimeUnit::Second => (col.as_primitive::<TimestampSecondType>().values(), 0),
+                        TimeUnit::Millisecond => (col.as_primitive::<TimestampMillisecondType>().values(), 1),
+                        TimeUnit::Microsecond => (col.as_primitive::<TimestampMicrosecondType>().values(), 1_000),
+                        TimeUnit::Nanosecond => (col.as_primitive::<TimestampNanosecondType>().values(), 1_000_000),
+                    };
+                    out.extend(
+                        v.iter().map(|&t| if per_ms == 0 { t.saturating_mul(1000) } else { t.div_euclid(per_ms) }),
+                    );
+                }
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
+                    use time::OffsetDateTime;
+                    use time::format_description::well_known::Rfc3339;
+                    let texts =
+                        strings(col.as_ref()).map_err(|m| CliError::file(file, format!("column \"timestamp\" {m}")))?;
+                    for (i, text) in texts.iter().enumerate() {
+                        let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+                            row_error(file, first + i, "timestamp", format!("{text:?} is not an RFC 3339 time ({e})"))
+                        })?;
+                        out.push((t.unix_timestamp_nanos() / 1_000_000) as i64);
+                    }
+                }
+                other => {
+                    return Err(CliError::file(
+                        file,
+                        format!("column \"timestamp\" has type {other}; calib reads a timestamp or RFC 3339 text"),
+                    ));
+                }
+            }
+            first += batch.num_rows();
+        }
+    }
+    Ok(Some(out))
+}
+
+/// `calib apply` on Parquet: every input column (of every file of a
+/// dataset, in order) is written to `w` as one Snappy-compressed Parquet
+/// file, with `calibrated` (a double) appended. Batch by batch: memory does
+/// not grow with the input. Input errors come back as the inner error.
+pub fn apply(
+    model: &Model,
+    input: &Path,
+    w: &mut (dyn Write + Send),
+    stats: &mut ApplyStats,
+) -> std::io::Result<Result<(), CliError>> {
+    let files = match files(input) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(e)),
+    };
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let mut writer: Option<(ArrowWriter<&mut (dyn Write + Send)>, SchemaRef, SchemaRef)> = None;
+    let mut w = Some(w);
+    let mut scores = Vec::with_capacity(BATCH_ROWS);
+    for file in &files {
+        let (schema, reader) = match open(file, None) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+        if schema.index_of("score").is_err() {
+            return Ok(Err(missing(file, &schema, "score")));
+        }
+        if schema.index_of("calibrated").is_ok() {
+            return Ok(Err(CliError::file(file, "the input already has a \"calibrated\" column")));
+        }
+        match &writer {
+            None => {
+                let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+                fields.push(Arc::new(arrow_schema::Field::new("calibrated", DataType::Float64, false)));
+                let out = Arc::new(arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone()));
+                let sink = w.take().expect("the writer is created once");
+                let aw = ArrowWriter::try_new(sink, out.clone(), Some(props.clone())).map_err(std::io::Error::other)?;
+                writer = Some((aw, schema.clone(), out));
+            }
+            Some((_, first, _)) if first.fields() != schema.fields() => {
+                return Ok(Err(CliError::file(
+                    file,
+                    format!(
+                        "its columns differ from those of {}: the files of a dataset need one schema",
+                        files[0].display()
+                    ),
+                )));
+            }
+            Some(_) => {}
+        }
+        let (aw, _, out) = writer.as_mut().expect("created above");
+        let mut first = 0usize;
+        for batch in reader {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => return Ok(Err(decode_error(file, e))),
+            };
+            scores.clear();
+            let col = |n: &str| batch.column_by_name(n);
+            if let Err(e) = push_numbers(&mut scores, col("score").expect("checked"), file, first, "score", false) {
+                return Ok(Err(e));
+            }
+            let mut classes = Vec::new();
+            if let Some(c) = col("class")
+                && let Err(e) = push_strings(&mut classes, c, file, first, "class")
+            {
+                return Ok(Err(e));
+            }
+            let mut calibrated = Vec::with_capacity(scores.len());
+            for (i, &s) in scores.iter().enumerate() {
+                match model.map(classes.get(i).map(String::as_str)).apply_counted(s, stats) {
+                    Ok(p) => calibrated.push(p),
+                    Err(e) => return Ok(Err(row_error(file, first + i, "score", e))),
+                }
+            }
+            let mut columns = batch.columns().to_vec();
+            columns.push(Arc::new(arrow_array::Float64Array::from(calibrated)));
+            let batch = RecordBatch::try_new(out.clone(), columns).map_err(std::io::Error::other)?;
+            aw.write(&batch).map_err(std::io::Error::other)?;
+            first += batch.num_rows();
+        }
+    }
+    let (aw, _, _) = writer.expect("files() returns at least one file");
+    aw.close().map_err(std::io::Error::other)?;
+    Ok(Ok(()))
+}
