@@ -103,6 +103,13 @@ impl PyFitSketch {
         self.inner.rows()
     }
 
+    /// Cells held: one per distinct score in each class. The sketch's
+    /// memory and byte size (40 bytes a cell) grow with this, not the rows.
+    #[getter]
+    fn cells(&self) -> usize {
+        self.inner.cells()
+    }
+
     /// Distinct scores over all classes.
     #[getter]
     fn n_distinct(&self) -> usize {

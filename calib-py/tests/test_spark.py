@@ -112,3 +112,23 @@ def test_readme_spark_example_runs(spark: Any) -> None:
     for code in blocks:
         # getOrCreate() in the snippet returns this module's local[2] session.
         exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+
+
+def test_partition_chunks_merge_to_the_one_shot_sketch() -> None:
+    # A partition's batches are sketched in chunks (here of >= 1000 rows, or
+    # as many as the sketch has cells) and merged: the same bytes as one
+    # sketch of every row, for unweighted and classed rows alike.
+    from calib.spark import _Chunks
+
+    pdf = _data(n=9000, seed=8)
+    s, y = pdf["score"].to_numpy(), pdf["label"].to_numpy()
+    cls = list(pdf["intent"])
+    acc = _Chunks(None, True, min_rows=1000)
+    flushes = 0
+    for lo in range(0, len(s), 700):
+        before = acc.held
+        acc.add(s[lo : lo + 700], y[lo : lo + 700], None, cls[lo : lo + 700])
+        flushes += acc.held < before + 700
+    assert flushes >= 3, "the chunks were flushed along the way"
+    whole = calib.FitSketch.from_arrays(s, y, cls=cls)
+    assert acc.to_bytes() == whole.to_bytes()

@@ -40,3 +40,30 @@ def test_estimators_work_without_scikit_learn() -> None:
     """
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr
+
+
+def test_import_calib_does_not_import_scikit_learn_until_an_estimator_is_used() -> None:
+    # Serving code and Spark/Dask workers use calib.Model and FitSketch only;
+    # they must not pay scikit-learn's (and SciPy's) import time and memory.
+    code = """
+        import sys
+        import calib, calib.spark, calib.dask
+        assert "sklearn" not in sys.modules, "import calib imported scikit-learn"
+        m = calib.fit_model([0.1, 0.5, 0.9], [0.0, 1.0, 1.0])
+        assert m.apply([0.9]).tolist() == [1.0]
+        assert "sklearn" not in sys.modules, "calib.Model imported scikit-learn"
+        assert "IsotonicCalibrator" in dir(calib)
+        est = calib.IsotonicCalibrator
+        assert "sklearn" in sys.modules, "with scikit-learn installed the estimators derive from it"
+        from sklearn.base import BaseEstimator
+        assert issubclass(est, BaseEstimator)
+        assert calib.NotFittedError.__module__.startswith("sklearn")
+        try:
+            calib.NoSuchThing
+            raise SystemExit("no AttributeError")
+        except AttributeError as e:
+            assert "NoSuchThing" in str(e)
+        print("ok")
+    """
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

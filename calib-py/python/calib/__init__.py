@@ -49,7 +49,7 @@ docs/concepts.md in calib's repository.
 from __future__ import annotations
 
 import os
-from typing import Union
+from typing import TYPE_CHECKING, Any, List, Union
 
 from . import _calib
 from ._calib import (
@@ -77,13 +77,41 @@ from ._calib import (
     tau,
     verify_manifest,
 )
-from ._compat import NotFittedError
 from ._errors import CalibError, InputTypeError, ManifestError
-from ._estimators import ClassCalibrator, HistogramCalibrator, IsotonicCalibrator
 from ._metrics import ReliabilityBins, reliability_bins
 from ._plot import plot_reliability
 
+if TYPE_CHECKING:  # pragma: no cover - typing only; imported on first use below
+    from ._compat import NotFittedError
+    from ._estimators import ClassCalibrator, HistogramCalibrator, IsotonicCalibrator
+
 __version__: str = _calib.__version__
+
+# The estimators (and NotFittedError) are imported on first use: with
+# scikit-learn installed they derive from its base classes, and importing
+# scikit-learn (and SciPy) costs about a second and 150 MB. Serving code
+# (calib.Model, calib.load) and Spark/Dask workers never pay for it.
+_LAZY = {
+    "ClassCalibrator": "._estimators",
+    "HistogramCalibrator": "._estimators",
+    "IsotonicCalibrator": "._estimators",
+    "NotFittedError": "._compat",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def load(path: Union[str, "os.PathLike[str]"]) -> Model:

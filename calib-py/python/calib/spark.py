@@ -22,7 +22,7 @@ imported only when these functions run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -56,6 +56,49 @@ def _names(batch: Any, name: str) -> List[str]:
     return [str(v) for v in col.cast(pa.string()).to_pylist()]
 
 
+class _Chunks:
+    """Sketches a partition's Arrow batches chunk by chunk: batches are
+    buffered until they hold as many rows as the sketch has cells (at least
+    ``min_rows``), then sketched at once and merged in. One merge per batch would
+    cost a pass over the whole sketch for every few thousand rows; this way
+    merging stays linear in the rows and memory within a few times the
+    sketch's size."""
+
+    def __init__(self, quantize: _Quantize, has_classes: bool, min_rows: int = 1 << 20) -> None:
+        self.quantize = quantize
+        self.min_rows = min_rows
+        self.acc = FitSketch.empty(quantize=quantize, has_classes=has_classes)
+        self.parts: List[Tuple[np.ndarray, np.ndarray, Optional[np.ndarray], Optional[List[str]]]] = []
+        self.held = 0
+
+    def add(
+        self, score: np.ndarray, label: np.ndarray, weight: Optional[np.ndarray], cls: Optional[List[str]]
+    ) -> None:
+        self.parts.append((score, label, weight, cls))
+        self.held += len(score)
+        if self.held >= max(self.min_rows, self.acc.cells):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        score, label, weight, cls = zip(*self.parts)
+        self.acc = self.acc.merge(
+            FitSketch.from_arrays(
+                np.concatenate(score),
+                np.concatenate(label),
+                None if weight[0] is None else np.concatenate(weight),
+                None if cls[0] is None else [c for part in cls for c in part],
+                quantize=self.quantize,
+            )
+        )
+        self.parts, self.held = [], 0
+
+    def to_bytes(self) -> bytes:
+        self.flush()
+        return self.acc.to_bytes()
+
+
 def _sketch_batches(
     batches: Iterator[Any],
     score: str,
@@ -65,18 +108,16 @@ def _sketch_batches(
     quantize: _Quantize,
 ) -> bytes:
     """One partition's Arrow batches as one sketch's bytes."""
-    acc = FitSketch.empty(quantize=quantize, has_classes=cls is not None)
+    acc = _Chunks(quantize, cls is not None)
     for b in batches:
         if b.num_rows == 0:
             continue
-        part = FitSketch.from_arrays(
+        acc.add(
             _floats(b, score),
             _floats(b, label),
             None if weight is None else _floats(b, weight),
             None if cls is None else _names(b, cls),
-            quantize=quantize,
         )
-        acc = acc.merge(part)
     return acc.to_bytes()
 
 
@@ -192,13 +233,12 @@ def evaluate(
 
     def make(batches: Iterator[Any]) -> bytes:
         m = _model(bc.value)
-        acc = FitSketch.empty()
+        acc = _Chunks(None, False)
         for b in batches:
             if b.num_rows == 0:
                 continue
-            p = _probabilities(m, b, score, cls)
             w = None if weight is None else _floats(b, weight)
-            acc = acc.merge(FitSketch.from_arrays(p, _floats(b, label), w))
+            acc.add(_probabilities(m, b, score, cls), _floats(b, label), w, None)
         return acc.to_bytes()
 
     return _reduce_sketches(df.select(*cols), make, None, False, depth).evaluate(n_bins)
