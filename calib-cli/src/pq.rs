@@ -8,6 +8,10 @@
 //! integer column, and `label` may be boolean; names (`class`, `query_id`)
 //! may be strings, dictionary-encoded strings or integers; `timestamp` may
 //! be a Parquet timestamp or an RFC 3339 string. Nulls are refused.
+//!
+//! Hive-style partition directories (`logs/class=web/part-0.parquet`, as
+//! Spark's `partitionBy` writes them) supply a column the files under them
+//! lack: the directory's value, percent-decoded, for every row.
 
 use crate::io::{CliError, Columns, Origin, Part, Wanted};
 use arrow_array::cast::AsArray;
@@ -83,6 +87,39 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
         ));
     }
     Ok(out)
+}
+
+/// Hive's name for a null partition value.
+const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// The `key=value` directories between a dataset's `root` and one of its
+/// files, values percent-decoded (outermost first). None for a single file.
+fn partition_values(root: &Path, file: &Path) -> Vec<(String, String)> {
+    let Some(dirs) = file.strip_prefix(root).ok().and_then(Path::parent) else { return Vec::new() };
+    dirs.components()
+        .filter_map(|c| c.as_os_str().to_str()?.split_once('='))
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_string(), percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned()))
+        .collect()
+}
+
+/// A partition directory's value for a name column.
+fn dir_name(file: &Path, name: &str, v: &str) -> Result<String, CliError> {
+    if v == HIVE_NULL {
+        return Err(CliError::file(file, format!("partition directory {name}={HIVE_NULL}: null value")));
+    }
+    Ok(v.to_string())
+}
+
+/// A partition directory's value for a numeric column.
+fn dir_number(file: &Path, name: &str, v: &str, bool_ok: bool) -> Result<f64, CliError> {
+    match v {
+        "true" if bool_ok => Ok(1.0),
+        "false" if bool_ok => Ok(0.0),
+        _ => dir_name(file, name, v)?.parse::<f64>().map_err(|_| {
+            CliError::file(file, format!("partition directory {name}={v}: cannot parse {v:?} as a number"))
+        }),
+    }
 }
 
 /// An error about one value: its file, 1-based row within that file, and column.
@@ -259,13 +296,16 @@ pub fn scan(
     let mut pb = None;
     for (k, file) in files.iter().enumerate() {
         let (schema, reader) = open(file, Some(&["score", "label", "weight", "class", "query_id"]))?;
-        let has = |n: &str| schema.index_of(n).is_ok();
+        let hive = partition_values(path, file);
+        let from_dir = |n: &str| hive.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        let has = |n: &str| schema.index_of(n).is_ok() || from_dir(n).is_some();
         if k == 0 {
             cols.label = wanted.label.then(Vec::new);
             cols.weight = (wanted.label && has("weight")).then(Vec::new);
             cols.class = has("class").then(Vec::new);
             cols.query_id = wanted.query_id.then(Vec::new);
             cols.headers = schema.fields().iter().map(|f| f.name().clone()).collect();
+            cols.headers.extend(hive.iter().map(|(k, _)| k.clone()).filter(|k| schema.index_of(k).is_err()));
             pb = crate::io::progress_rows(|| total_rows(&files));
         }
         for (name, needed) in [
@@ -299,19 +339,36 @@ pub fn scan(
         let mut first = 0usize;
         for batch in reader {
             let batch: RecordBatch = batch.map_err(|e| decode_error(file, e))?;
-            let col = |n: &str| batch.column_by_name(n).expect("projected column");
-            push_numbers(&mut cols.score, col("score"), file, first, "score", false)?;
+            let n = batch.num_rows();
+            // A column from the file, or else its partition directory's value.
+            let numbers = |out: &mut Vec<f64>, name: &str, bool_ok: bool| match batch.column_by_name(name) {
+                Some(c) => push_numbers(out, c, file, first, name, bool_ok),
+                None => {
+                    let x = dir_number(file, name, from_dir(name).expect("checked above"), bool_ok)?;
+                    out.extend(std::iter::repeat_n(x, n));
+                    Ok(())
+                }
+            };
+            let names = |out: &mut Vec<String>, name: &str| match batch.column_by_name(name) {
+                Some(c) => push_strings(out, c, file, first, name),
+                None => {
+                    let v = dir_name(file, name, from_dir(name).expect("checked above"))?;
+                    out.extend(std::iter::repeat_n(v, n));
+                    Ok(())
+                }
+            };
+            numbers(&mut cols.score, "score", false)?;
             if let Some(v) = cols.label.as_mut() {
-                push_numbers(v, col("label"), file, first, "label", true)?;
+                numbers(v, "label", true)?;
             }
             if let Some(v) = cols.weight.as_mut() {
-                push_numbers(v, col("weight"), file, first, "weight", false)?;
+                numbers(v, "weight", false)?;
             }
             if let Some(v) = cols.class.as_mut() {
-                push_strings(v, col("class"), file, first, "class")?;
+                names(v, "class")?;
             }
             if let Some(v) = cols.query_id.as_mut() {
-                push_strings(v, col("query_id"), file, first, "query_id")?;
+                names(v, "query_id")?;
             }
             first += batch.num_rows();
             if let Some(pb) = &pb {
@@ -397,86 +454,117 @@ pub fn read_timestamps(path: &Path) -> Result<Option<Vec<i64>>, CliError> {
 
 /// `calib apply` on Parquet: every input column (of every file of a
 /// dataset, in order) is written to `w` as one Snappy-compressed Parquet
-/// file, with `calibrated` (a double) appended. Batch by batch: memory does
-/// not grow with the input. Input errors come back as the inner error.
+/// file, then the dataset's partition-directory columns the files lack (as
+/// strings; Hive's null partition as null), then `calibrated` (a double). Batch by batch: memory does not
+/// grow with the input. Input errors come back as the inner error.
 pub fn apply(
     model: &Model,
     input: &Path,
     w: &mut (dyn Write + Send),
     stats: &mut ApplyStats,
 ) -> std::io::Result<Result<(), CliError>> {
-    let files = match files(input) {
-        Ok(f) => f,
-        Err(e) => return Ok(Err(e)),
-    };
+    match apply_files(model, input, w, stats) {
+        Ok(()) => Ok(Ok(())),
+        Err(Failure::Input(e)) => Ok(Err(e)),
+        Err(Failure::Write(e)) => Err(e),
+    }
+}
+
+/// Why [`apply_files`] stopped: bad input, or the output could not be written.
+enum Failure {
+    Input(CliError),
+    Write(std::io::Error),
+}
+
+impl From<CliError> for Failure {
+    fn from(e: CliError) -> Self {
+        Failure::Input(e)
+    }
+}
+
+fn write_failed(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
+    Failure::Write(std::io::Error::other(e))
+}
+
+fn apply_files(model: &Model, input: &Path, w: &mut (dyn Write + Send), stats: &mut ApplyStats) -> Result<(), Failure> {
+    let files = files(input)?;
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-    let mut writer: Option<(ArrowWriter<&mut (dyn Write + Send)>, SchemaRef, SchemaRef)> = None;
-    let mut w = Some(w);
+    let mut writer: Option<ArrowWriter<&mut (dyn Write + Send)>> = None;
+    let mut first_schema: Option<SchemaRef> = None;
+    let mut sink = Some(w);
     let mut scores = Vec::with_capacity(BATCH_ROWS);
+    let mut classes = Vec::new();
     for file in &files {
-        let (schema, reader) = match open(file, None) {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(e)),
-        };
+        let (schema, reader) = open(file, None)?;
+        // Partition-directory columns the file does not have.
+        let hive: Vec<(String, String)> =
+            partition_values(input, file).into_iter().filter(|(k, _)| schema.index_of(k).is_err()).collect();
+        let from_dir = |n: &str| hive.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
         if schema.index_of("score").is_err() {
-            return Ok(Err(missing(file, &schema, "score")));
+            return Err(missing(file, &schema, "score").into());
         }
-        if schema.index_of("calibrated").is_ok() {
-            return Ok(Err(CliError::file(file, "the input already has a \"calibrated\" column")));
+        if schema.index_of("calibrated").is_ok() || from_dir("calibrated").is_some() {
+            return Err(CliError::file(file, "the input already has a \"calibrated\" column").into());
         }
-        match &writer {
+        let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+        fields.extend(hive.iter().map(|(k, _)| Arc::new(arrow_schema::Field::new(k, DataType::Utf8, true))));
+        fields.push(Arc::new(arrow_schema::Field::new("calibrated", DataType::Float64, false)));
+        let out = Arc::new(arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone()));
+        match &first_schema {
             None => {
-                let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
-                fields.push(Arc::new(arrow_schema::Field::new("calibrated", DataType::Float64, false)));
-                let out = Arc::new(arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone()));
-                let sink = w.take().expect("the writer is created once");
-                let aw = ArrowWriter::try_new(sink, out.clone(), Some(props.clone())).map_err(std::io::Error::other)?;
-                writer = Some((aw, schema.clone(), out));
+                let w = sink.take().expect("the writer is created once");
+                writer = Some(ArrowWriter::try_new(w, out.clone(), Some(props.clone())).map_err(write_failed)?);
+                first_schema = Some(out.clone());
             }
-            Some((_, first, _)) if first.fields() != schema.fields() => {
-                return Ok(Err(CliError::file(
+            Some(first) if first.fields() != out.fields() => {
+                return Err(CliError::file(
                     file,
                     format!(
                         "its columns differ from those of {}: the files of a dataset need one schema",
                         files[0].display()
                     ),
-                )));
+                )
+                .into());
             }
             Some(_) => {}
         }
-        let (aw, _, out) = writer.as_mut().expect("created above");
+        let aw = writer.as_mut().expect("created above");
+        let dir_class = from_dir("class").map(|v| dir_name(file, "class", v)).transpose()?;
         let mut first = 0usize;
         for batch in reader {
-            let batch = match batch {
-                Ok(b) => b,
-                Err(e) => return Ok(Err(decode_error(file, e))),
-            };
+            let batch = batch.map_err(|e| decode_error(file, e))?;
+            let n = batch.num_rows();
             scores.clear();
-            let col = |n: &str| batch.column_by_name(n);
-            if let Err(e) = push_numbers(&mut scores, col("score").expect("checked"), file, first, "score", false) {
-                return Ok(Err(e));
+            push_numbers(&mut scores, batch.column_by_name("score").expect("checked"), file, first, "score", false)?;
+            classes.clear();
+            match (batch.column_by_name("class"), &dir_class) {
+                (Some(c), _) => push_strings(&mut classes, c, file, first, "class")?,
+                (None, Some(v)) => classes.extend(std::iter::repeat_n(v.clone(), n)),
+                (None, None) => {}
             }
-            let mut classes = Vec::new();
-            if let Some(c) = col("class")
-                && let Err(e) = push_strings(&mut classes, c, file, first, "class")
-            {
-                return Ok(Err(e));
-            }
-            let mut calibrated = Vec::with_capacity(scores.len());
+            let mut calibrated = Vec::with_capacity(n);
             for (i, &s) in scores.iter().enumerate() {
-                match model.map(classes.get(i).map(String::as_str)).apply_counted(s, stats) {
-                    Ok(p) => calibrated.push(p),
-                    Err(e) => return Ok(Err(row_error(file, first + i, "score", e))),
-                }
+                let p = model
+                    .map(classes.get(i).map(String::as_str))
+                    .apply_counted(s, stats)
+                    .map_err(|e| row_error(file, first + i, "score", e))?;
+                calibrated.push(p);
             }
             let mut columns = batch.columns().to_vec();
+            for (_, v) in &hive {
+                let values = if v == HIVE_NULL {
+                    arrow_array::StringArray::new_null(n)
+                } else {
+                    arrow_array::StringArray::from(vec![v.as_str(); n])
+                };
+                columns.push(Arc::new(values));
+            }
             columns.push(Arc::new(arrow_array::Float64Array::from(calibrated)));
-            let batch = RecordBatch::try_new(out.clone(), columns).map_err(std::io::Error::other)?;
-            aw.write(&batch).map_err(std::io::Error::other)?;
-            first += batch.num_rows();
+            let batch = RecordBatch::try_new(out.clone(), columns).map_err(write_failed)?;
+            aw.write(&batch).map_err(write_failed)?;
+            first += n;
         }
     }
-    let (aw, _, _) = writer.expect("files() returns at least one file");
-    aw.close().map_err(std::io::Error::other)?;
-    Ok(Ok(()))
+    writer.expect("files() returns at least one file").close().map_err(write_failed)?;
+    Ok(())
 }

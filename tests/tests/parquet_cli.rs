@@ -287,3 +287,68 @@ fn sketch_streams_a_large_dataset_in_chunks_with_the_same_result() {
     );
     assert!(!d.join("bad.sketch").exists());
 }
+
+/// Rows of `class,score,label[,weight]` as CSV.
+fn csv_with(rows: &[(&str, f64, i64, f64)]) -> String {
+    let mut s = String::from("class,score,label,weight\n");
+    for (c, x, y, w) in rows {
+        s += &format!("{c},{x:?},{y},{w:?}\n");
+    }
+    s
+}
+
+#[test]
+fn hive_partition_directories_supply_the_columns_files_lack() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Spark's partitionBy("class", "weight"): the columns live in the path,
+    // values percent-encoded ("news/sports" -> news%2Fsports).
+    let groups = [("web", "web", 1.0, "1"), ("news/sports", "news%2Fsports", 0.5, "0.5"), ("web", "web", 2.0, "2")];
+    let mut all = Vec::new();
+    for (k, (class, encoded, weight, wdir)) in groups.iter().enumerate() {
+        let score: Vec<f64> = (0..400).map(|i| ((i * 37 + k * 11) % 101) as f64 / 100.0).collect();
+        let label: Vec<i64> = (0..400).map(|i| i64::from((i * 7919 + k) % 100 < (i * 37) % 101)).collect();
+        let path = d.join(format!("logs/class={encoded}/weight={wdir}/part-{k}.parquet"));
+        write_part(&path, &score, &label, None);
+        all.extend(score.iter().zip(&label).map(|(&x, &y)| (*class, x, y, *weight)));
+    }
+    // The dataset's read order is path order: class=news%2Fsports sorts first.
+    all.sort_by_key(|r| r.0 != "news/sports");
+    std::fs::write(d.join("all.csv"), csv_with(&all)).unwrap();
+    let fit = ["--min-class-samples", "100"];
+    calib_in(d, [&["fit", "--input", "all.csv", "--out", "a.json"][..], &fit].concat()).code(0);
+    calib_in(d, [&["fit", "--input", "logs", "--out", "b.json"][..], &fit].concat()).code(0);
+    let model = read(d, "a.json");
+    assert!(String::from_utf8_lossy(&model).contains("news/sports"), "per-class maps from the directories");
+    assert!(model == read(d, "b.json"), "partition columns fit like file columns");
+
+    // apply keeps the partition columns (as text) and uses the class.
+    let csv = calib_in(d, ["apply", "--model", "a.json", "--input", "all.csv"]).code(0).stdout;
+    let want = calibrated_of_csv(&csv);
+    calib_in(d, ["apply", "--model", "a.json", "--input", "logs", "--out", "out.parquet"]).code(0);
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("out.parquet")).unwrap()).unwrap();
+    let names: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["score", "label", "class", "weight", "calibrated"]);
+    let (mut got, mut classes) = (Vec::new(), Vec::new());
+    for batch in reader.build().unwrap() {
+        let batch = batch.unwrap();
+        let c = batch.column_by_name("calibrated").unwrap().as_any().downcast_ref::<Float64Array>().unwrap();
+        got.extend(c.values().iter().copied());
+        let k = batch.column_by_name("class").unwrap().as_any().downcast_ref::<StringArray>().unwrap();
+        classes.extend(k.iter().map(|v| v.unwrap().to_string()));
+    }
+    assert_eq!(
+        got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+    assert_eq!(classes, all.iter().map(|r| r.0.to_string()).collect::<Vec<_>>());
+
+    // Hive's null partition and a value that is not a number are refused.
+    write_part(&d.join("nulls/class=__HIVE_DEFAULT_PARTITION__/p.parquet"), &[0.1, 0.9], &[0, 1], None);
+    let r = calib_in(d, ["fit", "--input", "nulls", "--out", "c.json"]).code(2);
+    assert!(r.stderr.contains("partition directory class=__HIVE_DEFAULT_PARTITION__: null value"), "{}", r.stderr);
+    write_part(&d.join("bad/weight=heavy/p.parquet"), &[0.1, 0.9], &[0, 1], None);
+    let r = calib_in(d, ["fit", "--input", "bad", "--out", "c.json"]).code(2);
+    assert!(r.stderr.contains("partition directory weight=heavy: cannot parse \"heavy\" as a number"), "{}", r.stderr);
+    assert!(!d.join("c.json").exists());
+}
