@@ -352,3 +352,33 @@ fn hive_partition_directories_supply_the_columns_files_lack() {
     assert!(r.stderr.contains("partition directory weight=heavy: cannot parse \"heavy\" as a number"), "{}", r.stderr);
     assert!(!d.join("c.json").exists());
 }
+
+#[test]
+fn monitor_and_gate_read_parquet_like_csv() {
+    let dir = workdir();
+    let d = dir.path();
+    calib_in(d, ["fit", "--input", "typed.csv", "--out", "inc.json"]).code(0);
+    calib_in(d, ["fit", "--input", "typed.csv", "--out", "cand.json", "--strict"]).code(0);
+    let monitor = |input: &str| {
+        calib_in(d, ["monitor", "--model", "inc.json", "--input", input, "--baseline", input, "--json"]).stdout
+    };
+    assert_eq!(monitor("typed.csv"), monitor("typed_gzip.parquet"));
+    // The gate report holds a measured latency; everything else must agree
+    // (query_id is an int64 column in the Parquet file, text in the CSV).
+    let gate = |input: &str| {
+        let out =
+            calib_in(d, ["gate", "--candidate", "cand.json", "--incumbent", "inc.json", "--input", input, "--json"])
+                .stdout;
+        let mut v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        for g in v["gates"].as_array_mut().unwrap() {
+            if g["gate"] == "p99_latency" {
+                g["value"] = serde_json::Value::Null;
+            }
+        }
+        v
+    };
+    let (a, b) = (gate("typed.csv"), gate("typed_snappy.parquet"));
+    assert_eq!(a, b);
+    let gates: Vec<&str> = a["gates"].as_array().unwrap().iter().map(|g| g["gate"].as_str().unwrap()).collect();
+    assert_eq!(gates, ["p99_latency", "aece_excess", "median_shift", "recall_at_50"]);
+}
