@@ -130,11 +130,19 @@ pub fn slopes_into(xs: &[f64], ys: &[f64], out: &mut [f64]) -> Result<()> {
 }
 
 /// Breakpoints a cell is scanned for without a branch; fuller cells (rare:
-/// breakpoints cluster) fall back to a binary search inside the cell.
-const SCAN_LIMIT: usize = 4;
+/// breakpoints cluster) fall back to a binary search inside the cell. Two
+/// lanes: with eight cells per breakpoint, almost every cell holds zero or
+/// one, and each lane costs about as much as the rest of the lookup.
+const SCAN_LIMIT: usize = 2;
 
-/// Cells per breakpoint: with four, most cells hold at most one breakpoint.
-const CELLS_PER_BREAKPOINT: usize = 4;
+/// Cells per breakpoint: with eight, most cells hold at most one breakpoint
+/// even where breakpoints cluster (32 bytes of index per breakpoint).
+const CELLS_PER_BREAKPOINT: usize = 8;
+
+/// At most this many cells (16 MiB of index): a map with millions of
+/// breakpoints (a strict fit on unpooled data) gets fuller cells, which the
+/// lookup searches, instead of an index larger than the map.
+const MAX_CELLS: usize = 1 << 22;
 
 /// An equal-width cell index over a map's breakpoints (see the module docs).
 ///
@@ -149,9 +157,11 @@ pub struct CellIndex<'a> {
 
 impl<'a> CellIndex<'a> {
     /// How many `u32`s [`CellIndex::build`] needs for `m` breakpoints:
-    /// four cells per breakpoint, plus one (16 KiB for 1000 breakpoints).
+    /// eight cells per breakpoint (at most 2²² cells), plus one (32 KiB for
+    /// 1000 breakpoints).
     pub const fn buffer_len(m: usize) -> usize {
-        CELLS_PER_BREAKPOINT * m + 1
+        let cells = m.saturating_mul(CELLS_PER_BREAKPOINT);
+        (if cells < MAX_CELLS { cells } else { MAX_CELLS }) + 1
     }
 
     /// Builds the index into `buf` (which must hold at least
@@ -160,7 +170,7 @@ impl<'a> CellIndex<'a> {
     pub fn build(xs: &[f64], buf: &'a mut [u32]) -> Result<CellIndex<'a>> {
         let m = xs.len();
         let need = Self::buffer_len(m);
-        if buf.len() < need || m == 0 || m > (u32::MAX as usize) / CELLS_PER_BREAKPOINT {
+        if buf.len() < need || m == 0 || m > u32::MAX as usize {
             return Err(Error::new(ErrorKind::BufferTooSmall, "cell index").counts(buf.len(), need));
         }
         let cells = need - 1;

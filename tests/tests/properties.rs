@@ -804,3 +804,27 @@ proptest! {
         prop_assert_eq!(bits(&fast.y), bits(&general.y));
     }
 }
+
+/// A map too large for eight cells per breakpoint gets a capped index
+/// (2²² cells for 700 000 breakpoints: several in the clustered cells) whose
+/// fuller cells are searched: still the bits of the binary search.
+#[test]
+fn capped_cell_index_of_a_huge_map_equals_plain_path() {
+    let m = 700_000usize;
+    assert!(CellIndex::buffer_len(m) == (1 << 22) + 1, "the index is capped");
+    // Breakpoints crowded towards 0 (t⁴): the low cells hold hundreds.
+    let xs: Vec<f64> = (0..m).map(|i| ((i as f64 + 0.5) / m as f64).powi(4)).collect();
+    let ys: Vec<f64> = (0..m).map(|i| i as f64 / m as f64).collect();
+    let plain = MapRef::new(&xs, &ys, ApplyOptions::default()).unwrap();
+    let mut buf = vec![0u32; CellIndex::buffer_len(m)];
+    let indexed = plain.with_index(CellIndex::build(&xs, &mut buf).unwrap());
+    let mut rng = calib_core::rng::SeededRng::new(7);
+    let mut scores: Vec<f64> = (0..20_000).map(|_| rng.uniform()).collect();
+    scores.extend((0..20_000).map(|_| rng.uniform().powi(4))); // into the crowded cells
+    scores.extend(xs.iter().step_by(997).copied());
+    let mut out = vec![0.0; scores.len()];
+    indexed.apply_batch(&scores, &mut out, &mut ApplyStats::default()).unwrap();
+    for (s, o) in scores.iter().zip(&out) {
+        assert_eq!(plain.apply(*s).unwrap().to_bits(), o.to_bits(), "score {s:e}");
+    }
+}
