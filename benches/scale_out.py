@@ -86,7 +86,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -122,13 +122,24 @@ def subsample_rows(rows: int, chunk: int, subsample: int) -> int:
     return min(rows, max(chunk, subsample // chunk * chunk))
 
 
+def proc_hwm_mib(pid: Union[int, str] = "self") -> Optional[float]:
+    """A process's peak resident memory (Linux VmHWM), if it still runs."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / MIB
+    except OSError:
+        pass
+    return None
+
+
 def vm_hwm_mib() -> float:
     """This process's peak resident memory (Linux VmHWM)."""
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024 / MIB
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    hwm = proc_hwm_mib()
+    if hwm is None:
+        raise RuntimeError("no VmHWM in /proc/self/status")
+    return hwm
 
 
 def power_of_two(i: int) -> bool:
@@ -325,18 +336,6 @@ def run_spark(args: argparse.Namespace) -> Tuple[Dict[str, Any], calib.Model]:
         "model_digest": model.digest(),
     }
     return report, model
-
-
-def proc_hwm_mib(pid: int) -> Optional[float]:
-    """Another process's peak resident memory (Linux VmHWM), if it still runs."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024 / MIB
-    except OSError:
-        pass
-    return None
 
 
 def run_cli(args: argparse.Namespace, tmp: Path) -> Tuple[Dict[str, Any], calib.Model]:

@@ -105,13 +105,14 @@ pub fn progress_for(size: u64) -> Option<ProgressBar> {
     if size < PROGRESS_BYTES || !io::stderr().is_terminal() {
         return None;
     }
-    let pb = ProgressBar::new(size);
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
-    Some(pb)
+    Some(bar(size, "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({eta})"))
+}
+
+/// A progress bar of `len` steps drawn with `template`.
+fn bar(len: u64, template: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(ProgressStyle::with_template(template).expect("static template").progress_chars("=> "));
+    pb
 }
 
 /// A progress bar over rows, for Parquet inputs of a million rows or more
@@ -124,13 +125,7 @@ pub fn progress_rows(total: impl FnOnce() -> u64) -> Option<ProgressBar> {
     if total < 1 << 20 {
         return None;
     }
-    let pb = ProgressBar::new(total);
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} reading [{bar:30}] {human_pos}/{human_len} rows ({eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
-    Some(pb)
+    Some(bar(total, "{spinner} reading [{bar:30}] {human_pos}/{human_len} rows ({eta})"))
 }
 
 /// Parses a number of the record at byte offset `byte`.

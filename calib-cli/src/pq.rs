@@ -428,15 +428,12 @@ pub fn read_timestamps(path: &Path) -> Result<Option<Vec<i64>>, CliError> {
                     );
                 }
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
-                    use time::OffsetDateTime;
-                    use time::format_description::well_known::Rfc3339;
                     let texts =
                         strings(col.as_ref()).map_err(|m| CliError::file(file, format!("column \"timestamp\" {m}")))?;
                     for (i, text) in texts.iter().enumerate() {
-                        let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-                            row_error(file, first + i, "timestamp", format!("{text:?} is not an RFC 3339 time ({e})"))
-                        })?;
-                        out.push((t.unix_timestamp_nanos() / 1_000_000) as i64);
+                        out.push(
+                            crate::report::rfc3339_ms(text).map_err(|m| row_error(file, first + i, "timestamp", m))?,
+                        );
                     }
                 }
                 other => {

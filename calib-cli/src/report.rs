@@ -78,6 +78,12 @@ pub struct ReportJson<'a> {
     pub manifest: Option<ManifestSummary>,
 }
 
+/// An RFC 3339 time as ms since the epoch, or the message of why it is not one.
+pub fn rfc3339_ms(text: &str) -> Result<i64, String> {
+    let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("{text:?} is not an RFC 3339 time ({e})"))?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// Reads the optional `timestamp` column (RFC 3339; in Parquet also a
 /// timestamp column) as ms since the epoch.
 pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
@@ -96,13 +102,13 @@ pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, Cli
     while rdr.read_record(&mut rec).map_err(|e| CliError::file(path, format!("malformed CSV: {e}")))? {
         let text = rec.get(col).unwrap_or("");
         let byte = rec.position().map_or(0, |p| p.byte());
-        let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| CliError::Input {
+        let t = rfc3339_ms(text).map_err(|message| CliError::Input {
             file: path.display().to_string(),
             line: io::line_at(path, byte),
             column: format!("{} (timestamp)", col + 1),
-            message: format!("{text:?} is not an RFC 3339 time ({e})"),
+            message,
         })?;
-        out.push((t.unix_timestamp_nanos() / 1_000_000) as i64);
+        out.push(t);
     }
     Ok(Some(out))
 }

@@ -4,7 +4,7 @@
 //! over all rows at once (calib_core::sketch).
 
 use crate::io::{self, CliError, Columns, Wanted};
-use calib_core::sketch::{FitSketch, Quantize};
+use calib_core::sketch::{CHUNK_ROWS, FitSketch, Quantize};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -81,12 +81,10 @@ fn sketch_in_memory(a: &SketchArgs) -> Result<FitSketch, CliError> {
 }
 
 /// Parquet is sketched as it is read, and the number of chunks returned:
-/// rows are buffered until there are as many as the sketch has cells (at
-/// least 2^20), then sketched and merged in. Memory stays within a small
-/// multiple of the sketch's size, and merging costs O(rows) overall (each
-/// merge is linear in the sketch and follows at least as many new rows). The
-/// result equals a one-shot sketch of all rows: exactly for integer weights,
-/// to rounding (about 1e-16 relative per merge) for fractional ones.
+/// rows are buffered until the core's chunk rule says a chunk is due
+/// (FitSketch::chunk_due), then sketched and merged in. The result equals a
+/// one-shot sketch of all rows: exactly for integer weights, to rounding
+/// (about 1e-16 relative per merge) for fractional ones.
 fn sketch_streamed(a: &SketchArgs) -> Result<(FitSketch, usize), CliError> {
     let mut acc = FitSketch::empty(a.quantize, false).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut chunks = 0;
@@ -94,7 +92,7 @@ fn sketch_streamed(a: &SketchArgs) -> Result<(FitSketch, usize), CliError> {
         if cols.score.is_empty() {
             return Ok(());
         }
-        if always || cols.score.len() >= acc.cells().max(1 << 20) {
+        if always || acc.chunk_due(cols.score.len(), CHUNK_ROWS) {
             chunks += 1;
             let part = sketch_rows(cols, a.quantize)?;
             acc.merge(&part).map_err(|e| CliError::file(&cols.path, e))?;

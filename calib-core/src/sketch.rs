@@ -231,6 +231,9 @@ pub struct FitSketch {
     groups: BTreeMap<String, ClassSketch>,
 }
 
+/// The least rows buffered before a chunk is sketched ([`FitSketch::chunk_due`]).
+pub const CHUNK_ROWS: usize = 1 << 20;
+
 /// The format version [`FitSketch::to_bytes`] writes.
 pub const SKETCH_VERSION: u32 = 1;
 const MAGIC: &[u8; 8] = b"CALIBSKT";
@@ -315,6 +318,15 @@ impl FitSketch {
     /// classes). What the sketch's memory and byte size grow with.
     pub fn cells(&self) -> usize {
         self.groups.values().map(ClassSketch::len).sum()
+    }
+    /// Whether `held` buffered rows should now be sketched and merged into
+    /// this sketch, when rows arrive in batches: once they are as many as
+    /// the sketch has cells, and at least `min_rows` ([`CHUNK_ROWS`] unless
+    /// a caller has reason to differ). A merge is a pass over the sketch and
+    /// follows at least as many new rows, so merging stays linear in the
+    /// rows and the buffer within a few times the sketch's size.
+    pub fn chunk_due(&self, held: usize, min_rows: usize) -> bool {
+        held >= self.cells().max(min_rows)
     }
     /// Class names (none when the rows had no classes).
     pub fn classes(&self) -> impl Iterator<Item = &str> {

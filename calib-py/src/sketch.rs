@@ -110,6 +110,14 @@ impl PyFitSketch {
         self.inner.cells()
     }
 
+    /// Whether `held` buffered rows should now be sketched and merged in
+    /// (the core's chunk rule: as many rows as the sketch has cells, and at
+    /// least `min_rows`, by default the core's 2**20).
+    #[pyo3(signature = (held, min_rows = None))]
+    fn chunk_due(&self, held: usize, min_rows: Option<usize>) -> bool {
+        self.inner.chunk_due(held, min_rows.unwrap_or(calib_core::sketch::CHUNK_ROWS))
+    }
+
     /// Distinct scores over all classes.
     #[getter]
     fn n_distinct(&self) -> usize {

@@ -58,13 +58,11 @@ def _names(batch: Any, name: str) -> List[str]:
 
 class _Chunks:
     """Sketches a partition's Arrow batches chunk by chunk: batches are
-    buffered until they hold as many rows as the sketch has cells (at least
-    ``min_rows``), then sketched at once and merged in. One merge per batch would
-    cost a pass over the whole sketch for every few thousand rows; this way
-    merging stays linear in the rows and memory within a few times the
-    sketch's size."""
+    buffered until the core's chunk rule (:meth:`FitSketch.chunk_due`) says a
+    chunk is due, then sketched at once and merged in. One merge per batch
+    would cost a pass over the whole sketch for every few thousand rows."""
 
-    def __init__(self, quantize: _Quantize, has_classes: bool, min_rows: int = 1 << 20) -> None:
+    def __init__(self, quantize: _Quantize, has_classes: bool, min_rows: Optional[int] = None) -> None:
         self.quantize = quantize
         self.min_rows = min_rows
         self.acc = FitSketch.empty(quantize=quantize, has_classes=has_classes)
@@ -76,7 +74,7 @@ class _Chunks:
     ) -> None:
         self.parts.append((score, label, weight, cls))
         self.held += len(score)
-        if self.held >= max(self.min_rows, self.acc.cells):
+        if self.acc.chunk_due(self.held, self.min_rows):
             self.flush()
 
     def flush(self) -> None:
