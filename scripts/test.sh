@@ -70,6 +70,13 @@ step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked
 
 step "cargo test (core, CLI, cross-crate tests; the bindings are tested below)"
+# Property tests draw fresh cases on every local run. Under CI the seed comes
+# from the commit, so a CI result belongs to the commit, not to the draw, and
+# a failure replays exactly: PROPTEST_RNG_SEED=<printed seed> cargo test.
+if [ "${CI:-}" = true ] && [ -z "${PROPTEST_RNG_SEED:-}" ] && head=$(git rev-parse HEAD 2>/dev/null); then
+  export PROPTEST_RNG_SEED=$((16#${head:0:15}))
+fi
+echo "PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-random}"
 cargo test --locked
 
 step "serving example: load-test smoke (2 s of wrk on 127.0.0.1 against the debug build; every request must succeed)"

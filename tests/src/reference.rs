@@ -84,8 +84,15 @@ pub fn pool_ties(x: &[f64], y: &[f64], w: Option<&[f64]>) -> Points {
 /// `keep_data`). Why right: such a point lies on a flat segment, so removing
 /// it leaves the interpolated function unchanged.
 pub fn trim(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    trim_by(x, y, |a, b| a == b)
+}
+
+/// [`trim`] with `same` deciding when two values are equal, judged against
+/// the original neighbours as scikit-learn does. With a tolerance it removes
+/// the points whose keeping hinged on rounding alone.
+pub fn trim_by(x: &[f64], y: &[f64], same: impl Fn(f64, f64) -> bool) -> (Vec<f64>, Vec<f64>) {
     let n = x.len();
-    let keep = |i: usize| i == 0 || i + 1 == n || y[i] != y[i - 1] || y[i] != y[i + 1];
+    let keep = |i: usize| i == 0 || i + 1 == n || !same(y[i], y[i - 1]) || !same(y[i], y[i + 1]);
     ((0..n).filter(|&i| keep(i)).map(|i| x[i]).collect(), (0..n).filter(|&i| keep(i)).map(|i| y[i]).collect())
 }
 
