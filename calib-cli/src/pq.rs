@@ -29,6 +29,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -101,6 +102,40 @@ fn partition_values(root: &Path, file: &Path) -> Vec<(String, String)> {
         .filter(|(k, _)| !k.is_empty())
         .map(|(k, v)| (k.to_string(), percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned()))
         .collect()
+}
+
+/// The Arrow type `calib apply` writes a partition-directory column as,
+/// inferred over every directory of the dataset, as Spark infers partition
+/// columns: integers when every value parses as a 64-bit integer (`hour=03`
+/// is 3), else doubles when every value is a finite number, else text.
+/// Hive's null partition is a null of that type (text when all are null).
+fn partition_type<'a>(values: impl IntoIterator<Item = &'a str>) -> DataType {
+    let values: Vec<&str> = values.into_iter().filter(|v| *v != HIVE_NULL).collect();
+    if values.is_empty() {
+        DataType::Utf8
+    } else if values.iter().all(|v| v.parse::<i64>().is_ok()) {
+        DataType::Int64
+    } else if values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite)) {
+        DataType::Float64
+    } else {
+        DataType::Utf8
+    }
+}
+
+/// A column of `n` copies of a partition directory's value, of the type
+/// [`partition_type`] chose for it.
+fn partition_column(v: &str, data_type: &DataType, n: usize) -> ArrayRef {
+    use arrow_array::{Float64Array, Int64Array, StringArray};
+    match (v == HIVE_NULL, data_type) {
+        (true, DataType::Int64) => Arc::new(Int64Array::new_null(n)),
+        (true, DataType::Float64) => Arc::new(Float64Array::new_null(n)),
+        (true, _) => Arc::new(StringArray::new_null(n)),
+        (false, DataType::Int64) => Arc::new(Int64Array::from_value(v.parse().expect("typed by partition_type"), n)),
+        (false, DataType::Float64) => {
+            Arc::new(Float64Array::from_value(v.parse().expect("typed by partition_type"), n))
+        }
+        (false, _) => Arc::new(StringArray::from(vec![v; n])),
+    }
 }
 
 /// A partition directory's value for a name column.
@@ -451,9 +486,10 @@ pub fn read_timestamps(path: &Path) -> Result<Option<Vec<i64>>, CliError> {
 
 /// `calib apply` on Parquet: every input column (of every file of a
 /// dataset, in order) is written to `w` as one Snappy-compressed Parquet
-/// file, then the dataset's partition-directory columns the files lack (as
-/// strings; Hive's null partition as null), then `calibrated` (a double). Batch by batch: memory does not
-/// grow with the input. Input errors come back as the inner error.
+/// file, then the dataset's partition-directory columns the files lack
+/// (typed by [`partition_type`]; Hive's null partition as null), then
+/// `calibrated` (a double). Batch by batch: memory does not grow with the
+/// input. Input errors come back as the inner error.
 pub fn apply(
     model: &Model,
     input: &Path,
@@ -485,6 +521,14 @@ fn write_failed(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
 
 fn apply_files(model: &Model, input: &Path, w: &mut (dyn Write + Send), stats: &mut ApplyStats) -> Result<(), Failure> {
     let files = files(input)?;
+    // Each partition column's type, from its values in every directory.
+    let mut dir_values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in files.iter().flat_map(|file| partition_values(input, file)) {
+        dir_values.entry(k).or_default().push(v);
+    }
+    let dir_types: BTreeMap<String, DataType> =
+        dir_values.into_iter().map(|(k, vs)| (k, partition_type(vs.iter().map(String::as_str)))).collect();
+    let dir_type = |k: &str| dir_types[k].clone();
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
     let mut writer: Option<ArrowWriter<&mut (dyn Write + Send)>> = None;
     let mut first_schema: Option<SchemaRef> = None;
@@ -504,7 +548,7 @@ fn apply_files(model: &Model, input: &Path, w: &mut (dyn Write + Send), stats: &
             return Err(CliError::file(file, "the input already has a \"calibrated\" column").into());
         }
         let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
-        fields.extend(hive.iter().map(|(k, _)| Arc::new(arrow_schema::Field::new(k, DataType::Utf8, true))));
+        fields.extend(hive.iter().map(|(k, _)| Arc::new(arrow_schema::Field::new(k, dir_type(k), true))));
         fields.push(Arc::new(arrow_schema::Field::new("calibrated", DataType::Float64, false)));
         let out = Arc::new(arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone()));
         match &first_schema {
@@ -548,14 +592,7 @@ fn apply_files(model: &Model, input: &Path, w: &mut (dyn Write + Send), stats: &
                 calibrated.push(p);
             }
             let mut columns = batch.columns().to_vec();
-            for (_, v) in &hive {
-                let values = if v == HIVE_NULL {
-                    arrow_array::StringArray::new_null(n)
-                } else {
-                    arrow_array::StringArray::from(vec![v.as_str(); n])
-                };
-                columns.push(Arc::new(values));
-            }
+            columns.extend(hive.iter().map(|(k, v)| partition_column(v, &dir_type(k), n)));
             columns.push(Arc::new(arrow_array::Float64Array::from(calibrated)));
             let batch = RecordBatch::try_new(out.clone(), columns).map_err(write_failed)?;
             aw.write(&batch).map_err(write_failed)?;

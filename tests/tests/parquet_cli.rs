@@ -322,28 +322,48 @@ fn hive_partition_directories_supply_the_columns_files_lack() {
     assert!(String::from_utf8_lossy(&model).contains("news/sports"), "per-class maps from the directories");
     assert!(model == read(d, "b.json"), "partition columns fit like file columns");
 
-    // apply keeps the partition columns (as text) and uses the class.
+    // apply keeps the partition columns, typed as Spark infers them (text
+    // for class, doubles for weight), and uses the class.
     let csv = calib_in(d, ["apply", "--model", "a.json", "--input", "all.csv"]).code(0).stdout;
     let want = calibrated_of_csv(&csv);
     calib_in(d, ["apply", "--model", "a.json", "--input", "logs", "--out", "out.parquet"]).code(0);
     let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("out.parquet")).unwrap()).unwrap();
     let names: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
     assert_eq!(names, ["score", "label", "class", "weight", "calibrated"]);
-    let (mut got, mut classes) = (Vec::new(), Vec::new());
+    let (mut got, mut classes, mut weights) = (Vec::new(), Vec::new(), Vec::new());
     for batch in reader.build().unwrap() {
         let batch = batch.unwrap();
         let c = batch.column_by_name("calibrated").unwrap().as_any().downcast_ref::<Float64Array>().unwrap();
         got.extend(c.values().iter().copied());
         let k = batch.column_by_name("class").unwrap().as_any().downcast_ref::<StringArray>().unwrap();
         classes.extend(k.iter().map(|v| v.unwrap().to_string()));
+        let w = batch.column_by_name("weight").unwrap().as_any().downcast_ref::<Float64Array>().unwrap();
+        weights.extend(w.values().iter().copied());
     }
+    assert_eq!(weights, all.iter().map(|r| r.3).collect::<Vec<_>>());
     assert_eq!(
         got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
     );
     assert_eq!(classes, all.iter().map(|r| r.0.to_string()).collect::<Vec<_>>());
 
-    // Hive's null partition and a value that is not a number are refused.
+    // Integer directories become integers (hour=03 is 3); Hive's null
+    // partition is a null of the column's type.
+    for hour in ["03", "12", "__HIVE_DEFAULT_PARTITION__"] {
+        write_part(&d.join(format!("hours/hour={hour}/p.parquet")), &[0.25, 0.75], &[0, 1], None);
+    }
+    calib_in(d, ["apply", "--model", "a.json", "--input", "hours", "--out", "hours.parquet"]).code(0);
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("hours.parquet")).unwrap()).unwrap();
+    assert_eq!(reader.schema().field_with_name("hour").unwrap().data_type(), &arrow_schema::DataType::Int64);
+    let mut hours = Vec::new();
+    for batch in reader.build().unwrap() {
+        let h = batch.unwrap().column_by_name("hour").unwrap().as_any().downcast_ref::<Int64Array>().unwrap().clone();
+        hours.extend(h.iter());
+    }
+    assert_eq!(hours, [Some(3), Some(3), Some(12), Some(12), None, None]);
+
+    // In fitting, Hive's null partition and a value that is not a number are refused.
     write_part(&d.join("nulls/class=__HIVE_DEFAULT_PARTITION__/p.parquet"), &[0.1, 0.9], &[0, 1], None);
     let r = calib_in(d, ["fit", "--input", "nulls", "--out", "c.json"]).code(2);
     assert!(r.stderr.contains("partition directory class=__HIVE_DEFAULT_PARTITION__: null value"), "{}", r.stderr);
