@@ -135,6 +135,18 @@ pub fn slopes_into(xs: &[f64], ys: &[f64], out: &mut [f64]) -> Result<()> {
 /// one, and each lane costs about as much as the rest of the lookup.
 const SCAN_LIMIT: usize = 2;
 
+/// The flag bit of a [`CellIndex`] entry: the cell holds more than
+/// [`SCAN_LIMIT`] breakpoints. The other 31 bits count breakpoints.
+const FULL: u32 = 1 << 31;
+
+/// Marks a score outside `[x_0, x_{m-1}]` (NaN included) in the first pass
+/// of [`MapRef::apply_batch`].
+const OUTSIDE: u64 = u64::MAX;
+
+/// Scores per block of [`MapRef::apply_batch`]'s two-pass loop: small
+/// enough that the block stays in L1 between the passes.
+const BLOCK: usize = 256;
+
 /// Cells per breakpoint: with eight, most cells hold at most one breakpoint
 /// even where breakpoints cluster (32 bytes of index per breakpoint).
 const CELLS_PER_BREAKPOINT: usize = 8;
@@ -146,8 +158,9 @@ const MAX_CELLS: usize = 1 << 22;
 
 /// An equal-width cell index over a map's breakpoints (see the module docs).
 ///
-/// `starts[c]` is the number of breakpoints whose cell is below `c`; there are
-/// `starts.len() - 1` cells.
+/// `starts[c]` is the number of breakpoints whose cell is below `c`, with
+/// the top bit set when cell `c` holds more breakpoints than a lookup scans
+/// without a search (two); there are `starts.len() - 1` cells.
 #[derive(Debug, Clone, Copy)]
 pub struct CellIndex<'a> {
     lo: f64,
@@ -170,7 +183,7 @@ impl<'a> CellIndex<'a> {
     pub fn build(xs: &[f64], buf: &'a mut [u32]) -> Result<CellIndex<'a>> {
         let m = xs.len();
         let need = Self::buffer_len(m);
-        if buf.len() < need || m == 0 || m > u32::MAX as usize {
+        if buf.len() < need || m == 0 || m > !FULL as usize {
             return Err(Error::new(ErrorKind::BufferTooSmall, "cell index").counts(buf.len(), need));
         }
         let cells = need - 1;
@@ -183,6 +196,13 @@ impl<'a> CellIndex<'a> {
                 j += 1;
             }
             *slot = j as u32;
+        }
+        // Flag the cells too full for the fixed scan, so a lookup reads one
+        // entry, not two, in the common case.
+        for c in 0..cells {
+            if (buf[c + 1] - buf[c]) as usize > SCAN_LIMIT {
+                buf[c] |= FULL;
+            }
         }
         let buf: &'a [u32] = buf;
         Ok(CellIndex { lo, scale, starts: &buf[..need] })
@@ -212,8 +232,25 @@ impl<'a> CellIndex<'a> {
     fn cell(&self, x: f64, cells: usize) -> usize {
         let t = (x - self.lo) * self.scale;
         // `as` saturates: negative and NaN go to 0, huge values to usize::MAX.
-        let c = t as usize;
+        // Through u32 (cells <= 2^22): a shorter saturating conversion than
+        // usize's, and the same cell.
+        let c = t as u32 as usize;
         if c >= cells { cells - 1 } else { c }
+    }
+
+    /// Pass 1 of [`MapRef::apply_batch`]: for each score, the index `j` of
+    /// the segment it falls in (`x_j <= s`, the last breakpoint's index when
+    /// `s` is `x_{m-1}`), or [`OUTSIDE`] for a score outside `[x_0, x_{m-1}]`
+    /// (NaN included), written into `out` as the bits of an `f64`. Kept out of
+    /// line so its short loop has the registers to itself.
+    #[inline(never)]
+    fn segments(&self, xs: &[f64], scores: &[f64], out: &mut [f64]) {
+        let (lo, hi) = (xs[0], xs[xs.len() - 1]);
+        for (&s, o) in scores.iter().zip(out.iter_mut()) {
+            // At least one breakpoint is <= s when s >= xs[0].
+            let j = if s >= lo && s <= hi { (self.count_le(xs, s) as u64).wrapping_sub(1) } else { OUTSIDE };
+            *o = f64::from_bits(j);
+        }
     }
 
     /// Number of breakpoints `<= x`, for `x` within the map's range.
@@ -221,19 +258,22 @@ impl<'a> CellIndex<'a> {
     fn count_le(&self, xs: &[f64], x: f64) -> usize {
         let cells = self.starts.len() - 1;
         let c = self.cell(x, cells);
-        let a = self.starts[c] as usize;
-        let b = self.starts[c + 1] as usize;
-        if b - a <= SCAN_LIMIT {
-            // A fixed-length count with no data-dependent branch: lanes past
-            // the cell's end read a clamped index and count nothing.
+        let e = self.starts[c];
+        let a = (e & !FULL) as usize;
+        if e & FULL == 0 {
+            // A fixed-length count with no data-dependent branch. A lane past
+            // the cell's end needs no mask: its breakpoint is in a later cell,
+            // so above `x` (cells are monotone in the score). Past the last
+            // breakpoint, a lane reads a clamped index and counts nothing.
             let last = xs.len() - 1;
             let mut n = a;
             for k in 0..SCAN_LIMIT {
                 let i = a + k;
-                n += ((i < b) & (xs[i.min(last)] <= x)) as usize;
+                n += ((i <= last) & (xs[i.min(last)] <= x)) as usize;
             }
             n
         } else {
+            let b = (self.starts[c + 1] & !FULL) as usize;
             a + xs[a..b].partition_point(|&v| v <= x)
         }
     }
@@ -412,10 +452,14 @@ impl<'a> MapRef<'a> {
     /// Applies the map to every score, writing into `out[..scores.len()]`.
     ///
     /// Never allocates. On error (an `error` policy) the error names the
-    /// score's index, and `out` holds results up to that index only.
+    /// score's index; `out` holds the results before that index, and what
+    /// it holds from there on is unspecified.
     pub fn apply_batch(&self, scores: &[f64], out: &mut [f64], stats: &mut ApplyStats) -> Result<()> {
         if out.len() < scores.len() {
             return Err(Error::new(ErrorKind::BufferTooSmall, "out").counts(out.len(), scores.len()));
+        }
+        if let (Some(index), Some(slopes)) = (self.index, self.slopes) {
+            return self.apply_batch_served(index, slopes, scores, out, stats);
         }
         // In-range scores take a tight loop that touches no counter; the
         // rest go through the policies one by one.
@@ -431,6 +475,86 @@ impl<'a> MapRef<'a> {
                         return Err(e);
                     }
                 }
+            }
+        }
+        stats.n += scores.len() as u64;
+        Ok(())
+    }
+
+    /// [`MapRef::apply_batch`] for a map with a cell index and slopes (what
+    /// a loaded model serves), giving the same bits as [`MapRef::interpolate`].
+    ///
+    /// Scores go in blocks of [`BLOCK`], in two passes. The first finds each
+    /// score's segment and parks it in `out` (as the bits of an `f64`); the
+    /// second interpolates. Each pass is a short loop whose iterations do not
+    /// depend on each other, so the processor overlaps many of them, where
+    /// one long loop body keeps only a couple in flight.
+    ///
+    /// The common case is one multiply-add and a clamp to the segment. A
+    /// score equal to a breakpoint, or a result that is not finite (a slope
+    /// that overflowed across a subnormal gap), takes the full path, so the
+    /// fast path only ever returns what the full path would.
+    fn apply_batch_served(
+        &self,
+        index: CellIndex<'a>,
+        slopes: &[f64],
+        scores: &[f64],
+        out: &mut [f64],
+        stats: &mut ApplyStats,
+    ) -> Result<()> {
+        let m = self.xs.len();
+        let last = m - 1;
+        // Slices of known lengths, so the indexing below needs no bounds checks.
+        let (xs, ys, slopes) = (&self.xs[..m], &self.ys[..m], &slopes[..last]);
+        let lo = xs[0];
+        let clip = self.options.out_of_bounds == OutOfBounds::Clip;
+        let out = &mut out[..scores.len()];
+        for (b, (scores, out)) in scores.chunks(BLOCK).zip(out.chunks_mut(BLOCK)).enumerate() {
+            index.segments(xs, scores, out);
+            for (k, (&s, o)) in scores.iter().zip(out.iter_mut()).enumerate() {
+                let j = o.to_bits();
+                let r = if j < last as u64 {
+                    let j = j as usize;
+                    let (x0, y0, y1) = (xs[j], ys[j], ys[j + 1]);
+                    let r = slopes[j] * (s - x0) + y0;
+                    if s == x0 || !r.is_finite() {
+                        self.interpolate(s)
+                    } else if y0 <= y1 {
+                        if r < y0 {
+                            y0
+                        } else if r > y1 {
+                            y1
+                        } else {
+                            r
+                        }
+                    } else if r < y1 {
+                        y1
+                    } else if r > y0 {
+                        y0
+                    } else {
+                        r
+                    }
+                } else if j != OUTSIDE {
+                    ys[last]
+                } else if clip && s.is_finite() {
+                    // apply_outside's clip, inline: the ends of a map fitted
+                    // on quantiles see a steady share of scores.
+                    stats.out_of_range += 1;
+                    if s < lo { ys[0] } else { ys[last] }
+                } else {
+                    let i = b * BLOCK + k;
+                    match self.apply_outside(s, i, stats) {
+                        Ok(v) => {
+                            *o = v;
+                            continue;
+                        }
+                        Err(e) => {
+                            stats.n += i as u64 + 1;
+                            return Err(e);
+                        }
+                    }
+                };
+                *o = self.floor(r);
             }
         }
         stats.n += scores.len() as u64;

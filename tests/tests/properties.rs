@@ -240,38 +240,82 @@ proptest! {
     }
 
     /// apply_batch gives the bits and the counts of one apply per score,
-    /// stopping at the first error.
+    /// stopping at the first error, on every path: plain search, cell index,
+    /// and cell index with slopes (the served path of a loaded model).
     #[test]
     fn apply_batch_equals_apply(
         (xs, ys) in breakpoints_of(sane_coord()),
+        decreasing in any::<bool>(),
         opts in apply_options(),
         queries in prop::collection::vec(query(), 0..=32),
-        indexed in any::<bool>(),
+        path in 0u8..3,
     ) {
-        let mut buf = vec![0u32; CellIndex::buffer_len(xs.len())];
-        let mut map = MapRef::new(&xs, &ys, opts).unwrap();
-        if indexed {
-            map = map.with_index(CellIndex::build(&xs, &mut buf).unwrap());
-        }
         let scores: Vec<f64> = queries.into_iter().map(|q| resolve(&xs, q)).collect();
-        let mut out = vec![0.0; scores.len()];
-        let mut batch_stats = ApplyStats::default();
-        let batch = map.apply_batch(&scores, &mut out, &mut batch_stats);
-        let mut stats = ApplyStats::default();
-        for (i, &s) in scores.iter().enumerate() {
-            match map.apply_counted(s, &mut stats) {
-                Ok(v) => prop_assert_eq!(v.to_bits(), out[i].to_bits(), "score {} at {}", s, i),
-                Err(e) => {
-                    let be = batch.unwrap_err();
-                    prop_assert_eq!((be.kind(), be.index()), (e.kind(), Some(i)));
-                    prop_assert_eq!(batch_stats, stats);
-                    return Ok(());
-                }
+        check_batch(&xs, &ys, decreasing, opts, path, &scores)?;
+    }
+
+    /// The same for batches longer than apply_batch's blocks of 256, with at
+    /// most one score anywhere that the policies may refuse.
+    #[test]
+    fn long_apply_batch_equals_apply(
+        (xs, ys) in breakpoints_of(sane_coord()),
+        decreasing in any::<bool>(),
+        opts in apply_options(),
+        queries in prop::collection::vec((0u8..4, any::<prop::sample::Index>(), 0.0..=1.0f64, Just(0.0)), 300..=800),
+        odd in prop::option::of((any::<prop::sample::Index>(), prop::num::f64::ANY)),
+        path in 0u8..3,
+    ) {
+        let mut scores: Vec<f64> = queries.into_iter().map(|q| resolve(&xs, q)).collect();
+        if let Some((at, v)) = odd {
+            let at = at.index(scores.len());
+            scores[at] = v;
+        }
+        check_batch(&xs, &ys, decreasing, opts, path, &scores)?;
+    }
+}
+
+/// The body of the apply_batch properties: `path` 0 is the plain search,
+/// 1 the cell index, 2 the cell index with slopes. Every path must give the
+/// bits, errors and counts of the plain map's one-by-one apply.
+fn check_batch(
+    xs: &[f64],
+    ys: &[f64],
+    decreasing: bool,
+    opts: ApplyOptions,
+    path: u8,
+    scores: &[f64],
+) -> Result<(), TestCaseError> {
+    let ys: Vec<f64> = if decreasing { ys.iter().rev().copied().collect() } else { ys.to_vec() };
+    let mut buf = vec![0u32; CellIndex::buffer_len(xs.len())];
+    let mut slopes = vec![0.0; xs.len() - 1];
+    calib_core::map::slopes_into(xs, &ys, &mut slopes).unwrap();
+    let mut map = MapRef::new(xs, &ys, opts).unwrap();
+    if path >= 1 {
+        map = map.with_index(CellIndex::build(xs, &mut buf).unwrap());
+    }
+    if path == 2 {
+        map = map.with_slopes(&slopes);
+    }
+    let mut out = vec![0.0; scores.len()];
+    let mut batch_stats = ApplyStats::default();
+    let batch = map.apply_batch(scores, &mut out, &mut batch_stats);
+    // One apply per score on the plain map: the reference for every path.
+    let plain = MapRef::new(xs, &ys, opts).unwrap();
+    let mut stats = ApplyStats::default();
+    for (i, &s) in scores.iter().enumerate() {
+        match plain.apply_counted(s, &mut stats) {
+            Ok(v) => prop_assert_eq!(v.to_bits(), out[i].to_bits(), "score {} at {}", s, i),
+            Err(e) => {
+                let be = batch.unwrap_err();
+                prop_assert_eq!((be.kind(), be.index()), (e.kind(), Some(i)));
+                prop_assert_eq!(batch_stats, stats);
+                return Ok(());
             }
         }
-        prop_assert!(batch.is_ok());
-        prop_assert_eq!(batch_stats, stats);
     }
+    prop_assert!(batch.is_ok());
+    prop_assert_eq!(batch_stats, stats);
+    Ok(())
 }
 
 // ---------------------------------------------------------------- isotonic
