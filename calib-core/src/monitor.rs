@@ -53,7 +53,7 @@ pub use alert::{
 pub use calendar::{day_label, days_from_civil, iso_week_label, week_start_day};
 #[cfg(feature = "alloc")]
 pub use pack::{DriftPack, HistogramData, PACK_VERSION, PackError, Period, Rows, WindowStorage, drift_pack, window_of};
-pub use prometheus::write_prometheus;
+pub use prometheus::{Exposed, write_prometheus, write_prometheus_windows};
 
 use crate::binning::{self, SELECT_BUCKETS, SelectScratch};
 use crate::error::{Error, ErrorKind, Result};

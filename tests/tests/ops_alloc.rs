@@ -117,6 +117,14 @@ fn observing_summarising_judging_and_exposing_never_allocate() {
         let mut out = Fixed(&mut text, 0);
         monitor::write_prometheus(&mut out, &s, w.histogram(), &alerts, &[("model", "m")]).unwrap();
         assert!(out.1 > 1000);
+        let (a, b) = ([("model", "a")], [("model", "b")]);
+        let windows = [
+            monitor::Exposed { summary: &s, histogram: w.histogram(), alerts: &alerts, labels: &a },
+            monitor::Exposed { summary: &s, histogram: w.histogram(), alerts: &alerts, labels: &b },
+        ];
+        let mut out = Fixed(&mut text, 0);
+        monitor::write_prometheus_windows(&mut out, &windows).unwrap();
+        assert!(out.1 > 2000);
         w.reset();
     });
 }

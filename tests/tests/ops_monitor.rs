@@ -315,6 +315,77 @@ fn unmeasured_metrics_are_left_out_and_bad_labels_refused() {
     assert!(monitor::write_prometheus(&mut t, &s, &[], &[], &[("a", "1"), ("a", "2")]).is_err());
 }
 
+/// Several windows in one exposition: each family once, and each window's
+/// samples exactly those of its own exposition; a window that measured
+/// nothing is left out of the families it lacks.
+#[test]
+fn several_windows_share_one_exposition() {
+    let m = model(5, 4000);
+    let cfg = MonitorConfig::default();
+    let (s1, y1) = ranker(6, 3000);
+    let (s2, y2) = ranker(7, 2000);
+    let w1 =
+        monitor::window_of(&m, &Rows::<&str> { scores: &s1, labels: &y1, classes: None, timestamps_ms: None }, &cfg)
+            .unwrap();
+    let w2 =
+        monitor::window_of(&m, &Rows::<&str> { scores: &s2, labels: &y2, classes: None, timestamps_ms: None }, &cfg)
+            .unwrap();
+    let mut st = WindowStorage::new(&cfg).unwrap();
+    let mut empty = st.window().unwrap();
+    let e = empty.summary().unwrap();
+    let a1 = evaluate_alerts(&w1.0, None, &cfg.alerts);
+    let a2 = evaluate_alerts(&w2.0, Some(&w1.0), &cfg.alerts);
+    let (l1, l2, l3) = ([("calibrator", "incumbent")], [("calibrator", "candidate")], [("calibrator", "shadow")]);
+    let windows = [
+        monitor::Exposed { summary: &w1.0, histogram: &w1.1.counts, alerts: &a1, labels: &l1 },
+        monitor::Exposed { summary: &w2.0, histogram: &w2.1.counts, alerts: &a2, labels: &l2 },
+        monitor::Exposed { summary: &e, histogram: &[], alerts: &[], labels: &l3 },
+    ];
+    let mut text = String::new();
+    monitor::write_prometheus_windows(&mut text, &windows).unwrap();
+    let all = parse_prometheus(&text); // panics on a family declared twice
+    for x in &windows {
+        let mut own = String::new();
+        monitor::write_prometheus(&mut own, x.summary, x.histogram, x.alerts, x.labels).unwrap();
+        let own = parse_prometheus(&own);
+        let who = x.labels[0].1;
+        for (name, (kind, help, samples)) in &all {
+            let mine: Vec<_> = samples.iter().filter(|s| s.labels["calibrator"] == who).collect();
+            match own.get(name) {
+                Some((k, h, theirs)) => {
+                    assert_eq!((kind, help), (k, h), "{name}");
+                    assert_eq!(mine.len(), theirs.len(), "{name} of {who}");
+                    for (a, b) in mine.iter().zip(theirs) {
+                        assert_eq!((&a.name, &a.labels, a.value.to_bits()), (&b.name, &b.labels, b.value.to_bits()));
+                    }
+                }
+                None => assert!(mine.is_empty(), "{name} has samples of {who}, which did not measure it"),
+            }
+        }
+        assert!(own.keys().all(|k| all.contains_key(k)), "every family of {who} is in the shared exposition");
+    }
+    assert!(!all["calib_aece"].2.iter().any(|s| s.labels["calibrator"] == "shadow"), "unmeasured: left out");
+    assert_eq!(all["calib_window_scores"].2.len(), 3, "counts are measured by every window");
+
+    // One series per window: the same labels twice are refused, whatever
+    // their order, and so is a bad label name, naming the window.
+    let twice = [("a", "1"), ("b", "2")];
+    let swapped = [("b", "2"), ("a", "1")];
+    let clash = [
+        monitor::Exposed { summary: &e, histogram: &[], alerts: &[], labels: &twice },
+        monitor::Exposed { summary: &e, histogram: &[], alerts: &[], labels: &swapped },
+    ];
+    let err = monitor::write_prometheus_windows(&mut String::new(), &clash).unwrap_err();
+    assert_eq!((err.index(), err.offending_value()), (Some(1), Some(0.0)));
+    let bad = [("le", "1")];
+    let clash = [
+        monitor::Exposed { summary: &e, histogram: &[], alerts: &[], labels: &twice },
+        monitor::Exposed { summary: &e, histogram: &[], alerts: &[], labels: &bad },
+    ];
+    let err = monitor::write_prometheus_windows(&mut String::new(), &clash).unwrap_err();
+    assert_eq!((err.index(), err.offending_value()), (Some(1), Some(0.0)));
+}
+
 // ---------------------------------------------------------------- calendar
 
 #[test]

@@ -1,4 +1,5 @@
-//! The Prometheus text exposition (format 0.0.4) of one window.
+//! The Prometheus text exposition (format 0.0.4) of one window, or of
+//! several windows told apart by their labels ([`write_prometheus_windows`]).
 //!
 //! Every family has a `# HELP` and a `# TYPE` line and a `calib_` name;
 //! label values are escaped (`\\`, `\"`, `\n`) and help texts too (`\\`,
@@ -69,7 +70,6 @@ impl fmt::Display for Value {
 
 struct Writer<'w, W: Write> {
     w: &'w mut W,
-    labels: &'w [(&'w str, &'w str)],
 }
 
 impl<W: Write> Writer<'_, W> {
@@ -78,11 +78,11 @@ impl<W: Write> Writer<'_, W> {
         writeln!(self.w, "# TYPE {name} {kind}")
     }
 
-    /// One sample: the constant labels, then `extra`.
-    fn sample(&mut self, name: &str, extra: &[(&str, &str)], v: f64) -> fmt::Result {
+    /// One sample: the window's labels, then `extra`.
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], extra: &[(&str, &str)], v: f64) -> fmt::Result {
         self.w.write_str(name)?;
         let mut first = true;
-        for (k, val) in self.labels.iter().chain(extra) {
+        for (k, val) in labels.iter().chain(extra) {
             self.w.write_str(if first { "{" } else { "," })?;
             first = false;
             write!(self.w, "{k}=\"{}\"", Escaped(val, true))?;
@@ -93,15 +93,41 @@ impl<W: Write> Writer<'_, W> {
         writeln!(self.w, " {}", Value(v))
     }
 
-    fn gauge(&mut self, name: &str, help: &str, v: Option<f64>) -> fmt::Result {
-        match v {
-            None => Ok(()),
-            Some(v) => {
-                self.family(name, "gauge", help)?;
-                self.sample(name, &[], v)
+    /// A gauge family with a sample for each window that measured it; no
+    /// family at all when none did.
+    fn gauge(
+        &mut self,
+        windows: &[Exposed<'_>],
+        name: &str,
+        help: &str,
+        value: impl Fn(&WindowSummary) -> Option<f64>,
+    ) -> fmt::Result {
+        if windows.iter().all(|x| value(x.summary).is_none()) {
+            return Ok(());
+        }
+        self.family(name, "gauge", help)?;
+        for x in windows {
+            if let Some(v) = value(x.summary) {
+                self.sample(name, x.labels, &[], v)?;
             }
         }
+        Ok(())
     }
+}
+
+/// One window's part of an exposition (see [`write_prometheus_windows`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Exposed<'a> {
+    /// The window's summary.
+    pub summary: &'a WindowSummary,
+    /// Its histogram of calibrated probabilities: `histogram[b]` is
+    /// equal-width bin `b` of `histogram.len()` over [0, 1]; empty for none.
+    pub histogram: &'a [u64],
+    /// Its alerts; empty for none.
+    pub alerts: &'a [Alert],
+    /// Labels added to each of its samples (e.g. the model's digest, a
+    /// class, a calibrator's role).
+    pub labels: &'a [(&'a str, &'a str)],
 }
 
 /// Writes the exposition of a window: its summary, the histogram of
@@ -117,76 +143,126 @@ pub fn write_prometheus<W: Write>(
     alerts: &[Alert],
     labels: &[(&str, &str)],
 ) -> Result<()> {
-    for (i, (name, _)) in labels.iter().enumerate() {
-        if !check_label_name(name) || RESERVED.contains(name) {
-            return Err(
-                Error::new(ErrorKind::InvalidParameter, "Prometheus label name (index in value)").value(i as f64)
-            );
-        }
-        if labels[..i].iter().any(|(n, _)| n == name) {
-            return Err(Error::new(ErrorKind::InvalidParameter, "Prometheus label name, repeated (index in value)")
+    write_prometheus_windows(w, &[Exposed { summary, histogram, alerts, labels }])
+}
+
+/// Writes several windows (one per class, per model version, per
+/// calibrator of a service …) as one exposition. The text format allows
+/// each metric family once, so each family is written once, with the
+/// samples of every window that measured it, in window order; a window is
+/// told apart by its labels. For one window it is [`write_prometheus`].
+///
+/// Each window's label names must be valid Prometheus label names, distinct
+/// within the window, and not `le`, `rule` or `severity`; no two windows may
+/// have the same labels (their series would collide). The error's index is
+/// the window's; its value, the offending label's index (or, for a
+/// collision, the index of the earlier window). Never allocates.
+pub fn write_prometheus_windows<W: Write>(w: &mut W, windows: &[Exposed<'_>]) -> Result<()> {
+    for (k, x) in windows.iter().enumerate() {
+        let labels = x.labels;
+        for (i, (name, _)) in labels.iter().enumerate() {
+            if !check_label_name(name) || RESERVED.contains(name) {
+                return Err(Error::new(ErrorKind::InvalidParameter, "Prometheus label name (label index in value)")
+                    .at(k)
+                    .value(i as f64));
+            }
+            if labels[..i].iter().any(|(n, _)| n == name) {
+                return Err(Error::new(
+                    ErrorKind::InvalidParameter,
+                    "Prometheus label name, repeated (label index in value)",
+                )
+                .at(k)
                 .value(i as f64));
+            }
+        }
+        if let Some(j) = windows[..k].iter().position(|other| same_labels(other.labels, labels)) {
+            return Err(Error::new(
+                ErrorKind::InvalidParameter,
+                "Prometheus labels, the same as an earlier window's (its index in value)",
+            )
+            .at(k)
+            .value(j as f64));
         }
     }
-    write_all(&mut Writer { w, labels }, summary, histogram, alerts)
+    write_all(&mut Writer { w }, windows)
         .map_err(|_| Error::new(ErrorKind::BufferTooSmall, "Prometheus writer (it refused the text)"))
 }
 
-fn write_all<W: Write>(x: &mut Writer<'_, W>, s: &WindowSummary, hist: &[u64], alerts: &[Alert]) -> fmt::Result {
+/// Whether two label sets name the same series (the same pairs, in any order).
+fn same_labels(a: &[(&str, &str)], b: &[(&str, &str)]) -> bool {
+    a.len() == b.len() && a.iter().all(|p| b.contains(p))
+}
+
+fn write_all<W: Write>(x: &mut Writer<'_, W>, windows: &[Exposed<'_>]) -> fmt::Result {
     let count = |v: u64| Some(v as f64);
-    x.gauge("calib_window_scores", "Scores observed in the window.", count(s.scores))?;
-    x.gauge("calib_window_calibrated", "Rows of the window that got a calibrated probability.", count(s.calibrated))?;
+    x.gauge(windows, "calib_window_scores", "Scores observed in the window.", |s| count(s.scores))?;
+    x.gauge(windows, "calib_window_calibrated", "Rows of the window that got a calibrated probability.", |s| {
+        count(s.calibrated)
+    })?;
     x.gauge(
+        windows,
         "calib_window_sampled",
         "Rows the equal-mass metrics (AECE, DECE, merged bins) used; below calibrated when sampled.",
-        count(s.sampled),
+        |s| count(s.sampled),
     )?;
-    x.gauge("calib_out_of_range_scores", "Finite scores outside the calibration map's range.", count(s.out_of_range))?;
-    x.gauge("calib_non_finite_scores", "NaN or infinite scores.", count(s.non_finite))?;
-    x.gauge("calib_refused_scores", "Scores the map refused under an error policy.", count(s.refused))?;
+    x.gauge(windows, "calib_out_of_range_scores", "Finite scores outside the calibration map's range.", |s| {
+        count(s.out_of_range)
+    })?;
+    x.gauge(windows, "calib_non_finite_scores", "NaN or infinite scores.", |s| count(s.non_finite))?;
+    x.gauge(windows, "calib_refused_scores", "Scores the map refused under an error policy.", |s| count(s.refused))?;
     x.gauge(
+        windows,
         "calib_clamp_ratio",
         "Clamp rate: out-of-range and non-finite scores over scores observed.",
-        Some(s.clamp_rate),
+        |s| Some(s.clamp_rate),
     )?;
-    x.gauge("calib_positive_ratio", "Observed positive rate (mean label).", s.positive_rate)?;
-    x.gauge("calib_mean_probability", "Mean calibrated probability.", s.mean_probability)?;
-    x.gauge("calib_brier", "Brier score of the calibrated probabilities.", s.brier)?;
-    x.gauge("calib_aece", "Adaptive ECE over the window's equal-mass bins.", s.aece)?;
-    x.gauge("calib_dece", "Debiased L2 calibration error over the window's equal-mass bins.", s.dece)?;
+    x.gauge(windows, "calib_positive_ratio", "Observed positive rate (mean label).", |s| s.positive_rate)?;
+    x.gauge(windows, "calib_mean_probability", "Mean calibrated probability.", |s| s.mean_probability)?;
+    x.gauge(windows, "calib_brier", "Brier score of the calibrated probabilities.", |s| s.brier)?;
+    x.gauge(windows, "calib_aece", "Adaptive ECE over the window's equal-mass bins.", |s| s.aece)?;
+    x.gauge(windows, "calib_dece", "Debiased L2 calibration error over the window's equal-mass bins.", |s| s.dece)?;
     x.gauge(
+        windows,
         "calib_merged_bin_ratio",
         "Equal-mass bins merged away as duplicate edges, as a fraction of the bins requested.",
-        s.merged_bin_percent.map(|m| m / 100.0),
+        |s| s.merged_bin_percent.map(|m| m / 100.0),
     )?;
-    if !hist.is_empty() {
+    if windows.iter().any(|w| !w.histogram.is_empty()) {
         let name = "calib_calibrated_probability";
         x.family(name, "histogram", "Calibrated probabilities of the window (a value on an edge counts below it).")?;
-        let h = hist.len();
-        let mut cum = 0u64;
-        let mut le = [0u8; 64];
-        for (b, &c) in hist.iter().enumerate() {
-            cum += c;
-            let edge = (b + 1) as f64 / h as f64;
-            let text = fmt_into(&mut le, edge);
-            x.sample("calib_calibrated_probability_bucket", &[("le", text)], cum as f64)?;
+        for w in windows.iter().filter(|w| !w.histogram.is_empty()) {
+            let (hist, labels) = (w.histogram, w.labels);
+            let h = hist.len();
+            let mut cum = 0u64;
+            let mut le = [0u8; 64];
+            for (b, &c) in hist.iter().enumerate() {
+                cum += c;
+                let edge = (b + 1) as f64 / h as f64;
+                let text = fmt_into(&mut le, edge);
+                x.sample("calib_calibrated_probability_bucket", labels, &[("le", text)], cum as f64)?;
+            }
+            x.sample("calib_calibrated_probability_bucket", labels, &[("le", "+Inf")], cum as f64)?;
+            x.sample("calib_calibrated_probability_sum", labels, &[], w.summary.probability_sum)?;
+            x.sample("calib_calibrated_probability_count", labels, &[], cum as f64)?;
         }
-        x.sample("calib_calibrated_probability_bucket", &[("le", "+Inf")], cum as f64)?;
-        x.sample("calib_calibrated_probability_sum", &[], s.probability_sum)?;
-        x.sample("calib_calibrated_probability_count", &[], cum as f64)?;
     }
-    if !alerts.is_empty() {
+    if windows.iter().any(|w| !w.alerts.is_empty()) {
         x.family("calib_alert_firing", "gauge", "1 when the rule fires with this severity, else 0.")?;
-        for a in alerts {
-            for &sev in a.rule.severities() {
-                let on = a.state == AlertState::Firing && a.severity == Some(sev);
-                x.sample("calib_alert_firing", &[("rule", a.rule.name()), ("severity", sev.name())], on as u8 as f64)?;
+        for w in windows {
+            for a in w.alerts {
+                for &sev in a.rule.severities() {
+                    let on = a.state == AlertState::Firing && a.severity == Some(sev);
+                    let extra = [("rule", a.rule.name()), ("severity", sev.name())];
+                    x.sample("calib_alert_firing", w.labels, &extra, on as u8 as f64)?;
+                }
             }
         }
         x.family("calib_alert_no_data", "gauge", "1 when the rule could not be judged on this window.")?;
-        for a in alerts {
-            let on = a.state == AlertState::NoData;
-            x.sample("calib_alert_no_data", &[("rule", a.rule.name())], on as u8 as f64)?;
+        for w in windows {
+            for a in w.alerts {
+                let on = a.state == AlertState::NoData;
+                x.sample("calib_alert_no_data", w.labels, &[("rule", a.rule.name())], on as u8 as f64)?;
+            }
         }
     }
     Ok(())

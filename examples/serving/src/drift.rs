@@ -18,7 +18,9 @@
 
 use crate::load::{Role, Served, Snapshot};
 use crate::prometheus;
-use calib_core::monitor::{MonitorConfig, Window, WindowStorage, WindowSummary, evaluate_alerts, write_prometheus};
+use calib_core::monitor::{
+    Exposed, MonitorConfig, Window, WindowStorage, WindowSummary, evaluate_alerts, write_prometheus_windows,
+};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -134,24 +136,35 @@ impl Drift {
     /// family per metric with a sample per calibrator, plus whether each
     /// has its baseline and how many windows it completed.
     pub fn expose(&self, snapshot: &Snapshot, out: &mut String) {
+        // Each calibrator's window, summarised under its lock, then written
+        // together so every family appears once.
         let mut parts = Vec::new();
         let mut ready = Vec::new();
         for served in snapshot.served() {
             let mut rw = self.role(served.role);
-            let labels = [("calibrator", served.role.name()), ("model_sha256", served.model_sha256.as_str())];
-            let mut text = String::new();
-            let written = rw.bring_up_to_date(served, self.length, &self.config).and_then(|()| {
+            let measured = rw.bring_up_to_date(served, self.length, &self.config).and_then(|()| {
                 let summary = rw.window.summary()?;
                 let alerts = evaluate_alerts(&summary, rw.baseline.as_ref(), &self.config.alerts);
-                write_prometheus(&mut text, &summary, rw.window.histogram(), &alerts, &labels)
+                Ok((summary, rw.window.histogram().to_vec(), alerts))
             });
-            match written {
-                Ok(()) => parts.push(text),
+            match measured {
+                Ok(part) => parts.push((served, part)),
                 Err(e) => eprintln!("calib-serving: drift metrics of the {}: {e}", served.role.name()),
             }
             ready.push((served.role, rw.baseline.is_some(), rw.completed));
         }
-        out.push_str(&prometheus::merge_families(&parts));
+        let labels: Vec<[(&str, &str); 2]> = parts
+            .iter()
+            .map(|(served, _)| [("calibrator", served.role.name()), ("model_sha256", served.model_sha256.as_str())])
+            .collect();
+        let windows: Vec<Exposed<'_>> = parts
+            .iter()
+            .zip(&labels)
+            .map(|((_, (summary, histogram, alerts)), labels)| Exposed { summary, histogram, alerts, labels })
+            .collect();
+        if let Err(e) = write_prometheus_windows(out, &windows) {
+            eprintln!("calib-serving: drift metrics: {e}");
+        }
         prometheus::per_calibrator(
             out,
             "calib_serving_drift_baseline_ready",

@@ -21,8 +21,8 @@
 //! - **`GET /metrics`**: Prometheus text — request latency histogram,
 //!   requests, served scores and their clamp rate per calibrator, the
 //!   rollout stage, the loaded manifests, reloads ([`metrics`]), and each
-//!   calibrator's drift window (calib-core's `monitor` exposition, merged
-//!   by family: [`prometheus`]).
+//!   calibrator's drift window (calib-core's `monitor` exposition of
+//!   both windows, each family once: [`drift`]).
 //! - **`GET /healthz`**: generation, stage, loaded calibrators, reloads.
 //! - **Hot reload** ([`reload`]): on SIGHUP or when a watched file changes,
 //!   a new [`load::Snapshot`] is built and swapped in with `arc-swap`.
