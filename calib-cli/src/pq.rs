@@ -107,8 +107,10 @@ fn partition_values(root: &Path, file: &Path) -> Vec<(String, String)> {
 /// The Arrow type `calib apply` writes a partition-directory column as,
 /// inferred over every directory of the dataset, as Spark infers partition
 /// columns: integers when every value parses as a 64-bit integer (`hour=03`
-/// is 3), else doubles when every value is a finite number, else text.
-/// Hive's null partition is a null of that type (text when all are null).
+/// is 3), else doubles when every value is a finite number, else dates
+/// when every value is a calendar date `YYYY-MM-DD` (`day=2026-11-01`),
+/// else text. Hive's null partition is a null of that type (text when all
+/// are null).
 fn partition_type<'a>(values: impl IntoIterator<Item = &'a str>) -> DataType {
     let values: Vec<&str> = values.into_iter().filter(|v| *v != HIVE_NULL).collect();
     if values.is_empty() {
@@ -117,18 +119,38 @@ fn partition_type<'a>(values: impl IntoIterator<Item = &'a str>) -> DataType {
         DataType::Int64
     } else if values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite)) {
         DataType::Float64
+    } else if values.iter().all(|v| iso_date(v).is_some()) {
+        DataType::Date32
     } else {
         DataType::Utf8
     }
 }
 
+/// Days since 1970-01-01 of a calendar date written `YYYY-MM-DD` (four,
+/// two and two digits; a day the month has). None for anything else.
+fn iso_date(v: &str) -> Option<i32> {
+    let b = v.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return None;
+    }
+    let month = time::Month::try_from(v[5..7].parse::<u8>().ok()?).ok()?;
+    let date = time::Date::from_calendar_date(v[0..4].parse().ok()?, month, v[8..10].parse().ok()?).ok()?;
+    let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1).ok()?;
+    i32::try_from((date - epoch).whole_days()).ok()
+}
+
 /// A column of `n` copies of a partition directory's value, of the type
 /// [`partition_type`] chose for it.
 fn partition_column(v: &str, data_type: &DataType, n: usize) -> ArrayRef {
-    use arrow_array::{Float64Array, Int64Array, StringArray};
+    use arrow_array::{Date32Array, Float64Array, Int64Array, StringArray};
     match (v == HIVE_NULL, data_type) {
         (true, DataType::Int64) => Arc::new(Int64Array::new_null(n)),
         (true, DataType::Float64) => Arc::new(Float64Array::new_null(n)),
+        (true, DataType::Date32) => Arc::new(Date32Array::new_null(n)),
+        (false, DataType::Date32) => {
+            Arc::new(Date32Array::from_value(iso_date(v).expect("typed by partition_type"), n))
+        }
         (true, _) => Arc::new(StringArray::new_null(n)),
         (false, DataType::Int64) => Arc::new(Int64Array::from_value(v.parse().expect("typed by partition_type"), n)),
         (false, DataType::Float64) => {
@@ -601,4 +623,26 @@ fn apply_files(model: &Model, input: &Path, w: &mut (dyn Write + Send), stats: &
     }
     writer.expect("files() returns at least one file").close().map_err(write_failed)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_values_are_typed_as_spark_infers_them() {
+        assert_eq!(iso_date("1970-01-01"), Some(0));
+        assert_eq!(iso_date("2024-02-29"), Some(19782));
+        assert_eq!(iso_date("1969-12-31"), Some(-1));
+        for bad in ["2023-02-29", "2026-13-01", "2026-00-10", "+026-11-01", "2026-1-01", "2026-11-01T00", ""] {
+            assert_eq!(iso_date(bad), None, "{bad:?}");
+        }
+        let ty = |vs: &[&str]| partition_type(vs.iter().copied());
+        assert_eq!(ty(&["03", "12", HIVE_NULL]), DataType::Int64);
+        assert_eq!(ty(&["1", "0.5"]), DataType::Float64);
+        assert_eq!(ty(&["1", "inf"]), DataType::Utf8, "not finite: text");
+        assert_eq!(ty(&["2026-11-01", HIVE_NULL]), DataType::Date32);
+        assert_eq!(ty(&["2026-11-01", "web"]), DataType::Utf8);
+        assert_eq!(ty(&[HIVE_NULL]), DataType::Utf8);
+    }
 }

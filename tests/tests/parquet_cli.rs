@@ -363,6 +363,27 @@ fn hive_partition_directories_supply_the_columns_files_lack() {
     }
     assert_eq!(hours, [Some(3), Some(3), Some(12), Some(12), None, None]);
 
+    // Calendar dates become dates (days since 1970-01-01); a dataset with
+    // one impossible date keeps the column as text.
+    for day in ["2026-11-01", "2026-11-02"] {
+        write_part(&d.join(format!("days/day={day}/p.parquet")), &[0.25], &[1], None);
+    }
+    calib_in(d, ["apply", "--model", "a.json", "--input", "days", "--out", "days.parquet"]).code(0);
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("days.parquet")).unwrap()).unwrap();
+    assert_eq!(reader.schema().field_with_name("day").unwrap().data_type(), &arrow_schema::DataType::Date32);
+    let mut days = Vec::new();
+    for batch in reader.build().unwrap() {
+        let c = batch.unwrap().column_by_name("day").unwrap().clone();
+        days.extend(c.as_any().downcast_ref::<arrow_array::Date32Array>().unwrap().values().iter().copied());
+    }
+    assert_eq!(days, [20758, 20759], "days since 1970-01-01");
+    write_part(&d.join("days/day=2026-02-30/p.parquet"), &[0.25], &[1], None);
+    calib_in(d, ["apply", "--model", "a.json", "--input", "days", "--out", "days.parquet"]).code(0);
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("days.parquet")).unwrap()).unwrap();
+    assert_eq!(reader.schema().field_with_name("day").unwrap().data_type(), &arrow_schema::DataType::Utf8);
+
     // In fitting, Hive's null partition and a value that is not a number are refused.
     write_part(&d.join("nulls/class=__HIVE_DEFAULT_PARTITION__/p.parquet"), &[0.1, 0.9], &[0, 1], None);
     let r = calib_in(d, ["fit", "--input", "nulls", "--out", "c.json"]).code(2);
