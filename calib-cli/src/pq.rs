@@ -144,18 +144,15 @@ fn iso_date(v: &str) -> Option<i32> {
 /// [`partition_type`] chose for it.
 fn partition_column(v: &str, data_type: &DataType, n: usize) -> ArrayRef {
     use arrow_array::{Date32Array, Float64Array, Int64Array, StringArray};
+    const TYPED: &str = "typed by partition_type";
     match (v == HIVE_NULL, data_type) {
         (true, DataType::Int64) => Arc::new(Int64Array::new_null(n)),
         (true, DataType::Float64) => Arc::new(Float64Array::new_null(n)),
         (true, DataType::Date32) => Arc::new(Date32Array::new_null(n)),
-        (false, DataType::Date32) => {
-            Arc::new(Date32Array::from_value(iso_date(v).expect("typed by partition_type"), n))
-        }
         (true, _) => Arc::new(StringArray::new_null(n)),
-        (false, DataType::Int64) => Arc::new(Int64Array::from_value(v.parse().expect("typed by partition_type"), n)),
-        (false, DataType::Float64) => {
-            Arc::new(Float64Array::from_value(v.parse().expect("typed by partition_type"), n))
-        }
+        (false, DataType::Int64) => Arc::new(Int64Array::from_value(v.parse().expect(TYPED), n)),
+        (false, DataType::Float64) => Arc::new(Float64Array::from_value(v.parse().expect(TYPED), n)),
+        (false, DataType::Date32) => Arc::new(Date32Array::from_value(iso_date(v).expect(TYPED), n)),
         (false, _) => Arc::new(StringArray::from(vec![v; n])),
     }
 }
