@@ -4,6 +4,8 @@
 //! for byte. Datasets (directories of part files) are written here with the
 //! parquet crate, to place bad values in a chosen file and row.
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use calib_tests::binary::calib_in;
 use parquet::arrow::ArrowWriter;
@@ -31,6 +33,15 @@ fn read(d: &Path, name: &str) -> Vec<u8> {
 
 /// The codecs calib is built with, as gen_parquet.py names their files.
 const CODECS: [&str; 5] = ["snappy", "zstd", "gzip", "lz4", "none"];
+
+/// The whole of a small Parquet file (the tests' outputs) as one batch.
+fn read_batch(path: &Path) -> RecordBatch {
+    let file = std::fs::File::open(path).unwrap();
+    let mut reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().with_batch_size(1 << 20).build().unwrap();
+    let batch = reader.next().expect("a batch").unwrap();
+    assert!(reader.next().is_none(), "{} is small enough for one batch", path.display());
+    batch
+}
 
 #[test]
 fn every_codec_gives_the_model_and_metrics_the_csv_gives() {
@@ -187,12 +198,9 @@ fn apply_writes_parquet_with_every_input_column_and_the_csv_values() {
     let csv = calib_in(d, ["apply", "--model", "m.json", "--input", "typed.csv"]).code(0).stdout;
     let want = calibrated_of_csv(&csv);
     calib_in(d, ["apply", "--model", "m.json", "--input", "typed_zstd.parquet", "--out", "out.parquet"]).code(0);
-    let input = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("typed_zstd.parquet")).unwrap())
-        .unwrap()
-        .schema()
-        .clone();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("out.parquet")).unwrap()).unwrap();
-    let schema = reader.schema().clone();
+    let input = read_batch(&d.join("typed_zstd.parquet")).schema();
+    let out = read_batch(&d.join("out.parquet"));
+    let schema = out.schema();
     let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
     let mut expected: Vec<&String> = input.fields().iter().map(|f| f.name()).collect();
     let calibrated = "calibrated".to_string();
@@ -201,13 +209,9 @@ fn apply_writes_parquet_with_every_input_column_and_the_csv_values() {
     for (a, b) in input.fields().iter().zip(schema.fields()) {
         assert_eq!(a.data_type(), b.data_type(), "{}: the column keeps its type", a.name());
     }
-    let mut got = Vec::new();
-    for batch in reader.build().unwrap() {
-        let batch = batch.unwrap();
-        let c = batch.column_by_name("calibrated").unwrap().as_any().downcast_ref::<Float64Array>().unwrap().clone();
-        assert_eq!(c.null_count(), 0);
-        got.extend(c.values().iter().copied());
-    }
+    let c = out.column_by_name("calibrated").unwrap().as_primitive::<Float64Type>();
+    assert_eq!(c.null_count(), 0);
+    let got = c.values().to_vec();
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         assert_eq!(g.to_bits(), w.to_bits(), "row {i}: {g} vs {w}");
@@ -327,19 +331,13 @@ fn hive_partition_directories_supply_the_columns_files_lack() {
     let csv = calib_in(d, ["apply", "--model", "a.json", "--input", "all.csv"]).code(0).stdout;
     let want = calibrated_of_csv(&csv);
     calib_in(d, ["apply", "--model", "a.json", "--input", "logs", "--out", "out.parquet"]).code(0);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("out.parquet")).unwrap()).unwrap();
-    let names: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let out = read_batch(&d.join("out.parquet"));
+    let names: Vec<String> = out.schema().fields().iter().map(|f| f.name().clone()).collect();
     assert_eq!(names, ["score", "label", "class", "weight", "calibrated"]);
-    let (mut got, mut classes, mut weights) = (Vec::new(), Vec::new(), Vec::new());
-    for batch in reader.build().unwrap() {
-        let batch = batch.unwrap();
-        let c = batch.column_by_name("calibrated").unwrap().as_any().downcast_ref::<Float64Array>().unwrap();
-        got.extend(c.values().iter().copied());
-        let k = batch.column_by_name("class").unwrap().as_any().downcast_ref::<StringArray>().unwrap();
-        classes.extend(k.iter().map(|v| v.unwrap().to_string()));
-        let w = batch.column_by_name("weight").unwrap().as_any().downcast_ref::<Float64Array>().unwrap();
-        weights.extend(w.values().iter().copied());
-    }
+    let got = out.column_by_name("calibrated").unwrap().as_primitive::<Float64Type>().values().to_vec();
+    let classes: Vec<String> =
+        out.column_by_name("class").unwrap().as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect();
+    let weights = out.column_by_name("weight").unwrap().as_primitive::<Float64Type>().values().to_vec();
     assert_eq!(weights, all.iter().map(|r| r.3).collect::<Vec<_>>());
     assert_eq!(
         got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
@@ -353,14 +351,9 @@ fn hive_partition_directories_supply_the_columns_files_lack() {
         write_part(&d.join(format!("hours/hour={hour}/p.parquet")), &[0.25, 0.75], &[0, 1], None);
     }
     calib_in(d, ["apply", "--model", "a.json", "--input", "hours", "--out", "hours.parquet"]).code(0);
-    let reader =
-        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("hours.parquet")).unwrap()).unwrap();
-    assert_eq!(reader.schema().field_with_name("hour").unwrap().data_type(), &arrow_schema::DataType::Int64);
-    let mut hours = Vec::new();
-    for batch in reader.build().unwrap() {
-        let h = batch.unwrap().column_by_name("hour").unwrap().as_any().downcast_ref::<Int64Array>().unwrap().clone();
-        hours.extend(h.iter());
-    }
+    let out = read_batch(&d.join("hours.parquet"));
+    assert_eq!(out.schema().field_with_name("hour").unwrap().data_type(), &arrow_schema::DataType::Int64);
+    let hours: Vec<Option<i64>> = out.column_by_name("hour").unwrap().as_primitive::<Int64Type>().iter().collect();
     assert_eq!(hours, [Some(3), Some(3), Some(12), Some(12), None, None]);
 
     // Calendar dates become dates (days since 1970-01-01); a dataset with
@@ -369,20 +362,14 @@ fn hive_partition_directories_supply_the_columns_files_lack() {
         write_part(&d.join(format!("days/day={day}/p.parquet")), &[0.25], &[1], None);
     }
     calib_in(d, ["apply", "--model", "a.json", "--input", "days", "--out", "days.parquet"]).code(0);
-    let reader =
-        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("days.parquet")).unwrap()).unwrap();
-    assert_eq!(reader.schema().field_with_name("day").unwrap().data_type(), &arrow_schema::DataType::Date32);
-    let mut days = Vec::new();
-    for batch in reader.build().unwrap() {
-        let c = batch.unwrap().column_by_name("day").unwrap().clone();
-        days.extend(c.as_any().downcast_ref::<arrow_array::Date32Array>().unwrap().values().iter().copied());
-    }
+    let out = read_batch(&d.join("days.parquet"));
+    assert_eq!(out.schema().field_with_name("day").unwrap().data_type(), &arrow_schema::DataType::Date32);
+    let days = out.column_by_name("day").unwrap().as_primitive::<Date32Type>().values().to_vec();
     assert_eq!(days, [20758, 20759], "days since 1970-01-01");
     write_part(&d.join("days/day=2026-02-30/p.parquet"), &[0.25], &[1], None);
     calib_in(d, ["apply", "--model", "a.json", "--input", "days", "--out", "days.parquet"]).code(0);
-    let reader =
-        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(d.join("days.parquet")).unwrap()).unwrap();
-    assert_eq!(reader.schema().field_with_name("day").unwrap().data_type(), &arrow_schema::DataType::Utf8);
+    let out = read_batch(&d.join("days.parquet"));
+    assert_eq!(out.schema().field_with_name("day").unwrap().data_type(), &arrow_schema::DataType::Utf8);
 
     // In fitting, Hive's null partition and a value that is not a number are refused.
     write_part(&d.join("nulls/class=__HIVE_DEFAULT_PARTITION__/p.parquet"), &[0.1, 0.9], &[0, 1], None);
