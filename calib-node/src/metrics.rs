@@ -5,13 +5,10 @@ use crate::convert::{
     Floats, FloatsArg, INVALID_ARGUMENT, NumberArg, Result, StringArg, core_error, count, count_usize, floats, number,
     opt_floats, string,
 };
-use calib_core::binning::BinStrategy;
+use calib_core::binning::{BinStrategy, DEFAULT_BINS};
 use calib_core::metrics;
 use napi_derive::napi;
 
-/// K when the caller gives none: calib's default (docs/concepts.md §7.3),
-/// the same as the CLI's `--bins` and the Python module's `bins`.
-const DEFAULT_BINS: usize = 15;
 
 /// The arguments every binned metric takes, converted.
 struct Input<'a> {

@@ -5,13 +5,10 @@ use crate::convert::{
     Result, core_error, count, count_usize, floats, invalid_argument, number, object, opt_count_usize, opt_floats,
     opt_string,
 };
-use calib_core::binning::BinStrategy;
+use calib_core::binning::{BinStrategy, DEFAULT_BINS};
 use calib_core::metrics;
 use wasm_bindgen::prelude::*;
 
-/// K when the caller gives none: calib's default, the same as the CLI's
-/// `--bins`, the Python module's `bins` and calib-node's.
-const DEFAULT_BINS: usize = 15;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
