@@ -9,7 +9,6 @@ use calib_core::binning::{BinStrategy, DEFAULT_BINS};
 use calib_core::metrics;
 use napi_derive::napi;
 
-
 /// The arguments every binned metric takes, converted.
 struct Input<'a> {
     probs: Floats<'a>,

@@ -9,7 +9,6 @@ use calib_core::binning::{BinStrategy, DEFAULT_BINS};
 use calib_core::metrics;
 use wasm_bindgen::prelude::*;
 
-
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 /** Float inputs: read as f64 (a Float32Array is widened exactly). */
