@@ -73,11 +73,13 @@
 //! Time is integer milliseconds since the Unix epoch throughout.
 
 mod config;
+mod next;
 mod state;
 mod step;
 mod window;
 
 pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, Severity};
+pub use next::NextStep;
 pub use state::{Phase, State, UnknownPhase, WindowSpan};
 pub use step::{Controller, Counter, Decision, Reason, Rule, Step};
 pub use window::{GateResult, WindowReport};
@@ -101,6 +103,8 @@ pub enum RolloutErrorKind {
     DuplicateWindow,
     /// A window that ends after the time of the decision.
     WindowInFuture,
+    /// A replayed decision led to another state than the log recorded.
+    ReplayDiverged,
 }
 
 /// An input the controller refused, with a message naming the field and value.
@@ -127,6 +131,7 @@ impl RolloutError {
             RolloutErrorKind::TimeWentBackwards => "time_went_backwards",
             RolloutErrorKind::DuplicateWindow => "duplicate_window",
             RolloutErrorKind::WindowInFuture => "window_in_future",
+            RolloutErrorKind::ReplayDiverged => "replay_diverged",
         }
     }
 }

@@ -6,7 +6,7 @@ use super::format_time;
 use super::store::{self, StateFile};
 use crate::io::CliError;
 use calib_core::gate::{GateKind, Verdict};
-use calib_core::rollout::{Config, Counter, Decision, Phase, Plan, Reason, Severity, Step, WindowReport};
+use calib_core::rollout::{Config, Counter, Decision, NextStep, Phase, Plan, Reason, Severity, Step, WindowReport};
 use serde::Serialize;
 use std::path::Path;
 
@@ -178,30 +178,23 @@ pub fn print_plan(config: &Config, plan: &Plan, json: bool) {
     }
 }
 
-/// What the next window can do, in words.
-fn next_step(config: &Config, sf: &StateFile) -> String {
-    let s = &sf.state;
-    let first = config.stages[0];
-    match s.phase {
-        Phase::Off => format!("a pass window starts stage {first} %"),
-        Phase::Stage(p) => {
-            let left = config.min_windows_per_stage.saturating_sub(s.passes_at_stage);
-            let to = config.stages.iter().find(|&&q| q > p).map_or("the stable hold".to_string(), |q| format!("{q} %"));
-            format!("{left} more pass window(s) at {p} % advance to {to}")
+/// The controller's next move ([`calib_core::rollout::Controller::next_step`]), in words.
+fn next_text(next: NextStep) -> String {
+    match next {
+        NextStep::Start { stage } => format!("a pass window starts stage {stage} %"),
+        NextStep::Advance { at, passes_left, to } => {
+            let to = if to == Phase::Stable { "the stable hold".to_string() } else { format!("{to} %") };
+            format!("{passes_left} more pass window(s) at {at} % advance to {to}")
         }
-        Phase::Stable => {
-            format!("{} more pass window(s) publish", config.stable_windows().saturating_sub(s.passes_at_stage))
+        NextStep::Publish { passes_left } => format!("{passes_left} more pass window(s) publish"),
+        NextStep::Abort { trips, max_trips } => {
+            format!("out of trips ({trips}/{max_trips}): the next window aborts; a new manifest version is needed")
         }
-        Phase::Reverted if s.trips >= config.max_trips_per_version => format!(
-            "out of trips ({}/{}): the next window aborts; a new manifest version is needed",
-            s.trips, config.max_trips_per_version
-        ),
-        Phase::Reverted => {
-            let until = s.tripped_at_ms.unwrap_or(0) + i64::from(config.cooldown_minutes) * 60_000;
-            format!("cooling down until {}; then a pass window restarts stage {first} %", format_time(until))
+        NextStep::Cooldown { until_ms, stage } => {
+            format!("cooling down until {}; then a pass window restarts stage {stage} %", format_time(until_ms))
         }
-        Phase::Published => "published: nothing left to do".into(),
-        Phase::Aborted => "aborted: a new manifest version is needed".into(),
+        NextStep::Published => "published: nothing left to do".into(),
+        NextStep::Aborted => "aborted: a new manifest version is needed".into(),
     }
 }
 
@@ -240,13 +233,18 @@ pub fn status(path: &Path, json: bool) -> Result<u8, CliError> {
             ));
         }
     };
-    let replayed = store::replay(&controller, &records[..applied]).map_err(|e| CliError::file(&log_path, e))?;
+    let replayed = controller
+        .replay_verified(
+            &controller.initial_state(),
+            records[..applied].iter().map(|(_, r)| (&r.window, r.now_ms, r.state_sha256.as_str())),
+        )
+        .map_err(|e| CliError::file(&log_path, e))?;
     let replay_matches = replayed == sf.state;
     if !replay_matches {
         return Err(CliError::file(path, "the state differs from the replay of its audit log"));
     }
     let s = &sf.state;
-    let next = next_step(&sf.config, &sf);
+    let next = next_text(controller.next_step(s));
     if json {
         let out = StatusJson {
             rollout_id: &sf.rollout_id,

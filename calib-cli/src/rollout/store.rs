@@ -257,22 +257,3 @@ pub fn reconcile(sf: &mut StateFile, state_path: &Path, log: &AuditLog) -> Resul
         ))),
     }
 }
-
-/// Replays every decision of the log from the initial state and checks each
-/// against its recorded state hash; returns the replayed state.
-pub fn replay(controller: &Controller, records: &[(Entry, DecisionRecord)]) -> Result<State, String> {
-    let mut state = controller.initial_state();
-    for (_, r) in records {
-        let step = controller.step(&state, &r.window, r.now_ms).map_err(|e| format!("decision {}: {e}", r.seq))?;
-        if step.state.digest_hex() != r.state_sha256 {
-            return Err(format!(
-                "decision {}: replay gives state {}, the log says {}",
-                r.seq,
-                step.state.digest_hex(),
-                r.state_sha256
-            ));
-        }
-        state = step.state;
-    }
-    Ok(state)
-}

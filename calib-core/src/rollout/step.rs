@@ -423,6 +423,33 @@ impl Controller {
         Ok(s)
     }
 
+    /// Replays a decision log from `state` and checks every decision against
+    /// what the log recorded: each item is a window, the time it was decided
+    /// and the [`State::digest_hex`] of the state it led to. Returns the state
+    /// after the last one, or an error naming the first decision (1-based)
+    /// that the controller refuses ([`RolloutErrorKind`] of the refusal) or
+    /// that leads elsewhere than recorded ([`RolloutErrorKind::ReplayDiverged`]).
+    pub fn replay_verified<'a>(
+        &self,
+        state: &State,
+        records: impl IntoIterator<Item = (&'a WindowReport, i64, &'a str)>,
+    ) -> Result<State> {
+        let mut s = state.clone();
+        for (i, (w, now, digest)) in records.into_iter().enumerate() {
+            let n = i + 1;
+            let step = self.step(&s, w, now).map_err(|e| RolloutError::new(e.kind(), format!("decision {n}: {e}")))?;
+            let got = step.state.digest_hex();
+            if got != digest {
+                return Err(RolloutError::new(
+                    RolloutErrorKind::ReplayDiverged,
+                    format!("decision {n}: replay gives state {got}, the log says {digest}"),
+                ));
+            }
+            s = step.state;
+        }
+        Ok(s)
+    }
+
     /// Books a judged (pass or breach) window into the breaker's counters.
     fn judged(&self, s: &mut State, v: Verdict) {
         if v == Verdict::Breach {
@@ -454,10 +481,6 @@ impl Controller {
 }
 
 impl Controller {
-    fn cooldown_until(&self, s: &State) -> i64 {
-        s.tripped_at_ms.unwrap_or(i64::MIN).saturating_add(i64::from(self.config.cooldown_minutes) * MINUTE_MS)
-    }
-
     fn counters(&self, phase: Phase, s: &State, w: &WindowReport) -> Vec<Reason> {
         let c = &self.config;
         let counter = |counter, value: u64, limit: u64| Reason::Counter { counter, value, limit, of: None };
@@ -488,5 +511,58 @@ impl Controller {
             Phase::Off | Phase::Published | Phase::Aborted => {}
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
+
+    fn window(i: i64, aece: f64) -> WindowReport {
+        let start = 1_772_409_600_000 + i * 15 * MINUTE_MS;
+        WindowReport {
+            start_ms: start,
+            end_ms: start + 15 * MINUTE_MS,
+            samples: 5000,
+            p99_latency_ms: Some(0.4),
+            aece: Some(aece),
+            tau: Some(0.015),
+            median_confidence_shift: Some(0.004),
+            recall_at_50_delta: Some(0.0),
+        }
+    }
+
+    #[test]
+    fn a_verified_replay_names_the_first_decision_that_diverges() {
+        let c = Controller::new(Config::default()).unwrap();
+        let windows: Vec<WindowReport> = (0..4).map(|i| window(i, 0.02)).collect();
+        let mut digests = Vec::new();
+        let mut s = c.initial_state();
+        for w in &windows {
+            s = c.step(&s, w, w.end_ms).unwrap().state;
+            digests.push(s.digest_hex());
+        }
+        let records = |digests: &[String]| -> Vec<(&WindowReport, i64, String)> {
+            windows.iter().zip(digests).map(|(w, d)| (w, w.end_ms, d.clone())).collect()
+        };
+        let replay = |digests: &[String]| {
+            let r = records(digests);
+            c.replay_verified(&c.initial_state(), r.iter().map(|(w, t, d)| (*w, *t, d.as_str())))
+        };
+        assert_eq!(replay(&digests).unwrap(), s);
+        assert_eq!(c.replay(&c.initial_state(), windows.iter().map(|w| (w, w.end_ms))).unwrap(), s);
+
+        digests[2] = State::new().digest_hex();
+        let e = replay(&digests).unwrap_err();
+        assert_eq!(e.code(), "replay_diverged");
+        assert!(e.to_string().starts_with("decision 3: replay gives state "), "{e}");
+
+        // A refused window keeps its own kind, numbered.
+        let twice = [(&windows[0], windows[0].end_ms, digests[0].as_str()); 2];
+        let e = c.replay_verified(&c.initial_state(), twice).unwrap_err();
+        assert_eq!(e.kind(), RolloutErrorKind::DuplicateWindow);
+        assert!(e.to_string().starts_with("decision 2: duplicate window"), "{e}");
     }
 }
