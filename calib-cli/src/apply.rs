@@ -22,15 +22,15 @@ pub struct ApplyArgs {
 }
 
 pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
-    let model = crate::load_model(&a.model)?;
+    let model = io::load_model(&a.model)?;
     let mut stats = ApplyStats::default();
-    if crate::pq::is_parquet(&a.input) {
+    if io::parquet::is_parquet(&a.input) {
         if a.out.is_none() && std::io::stdout().is_terminal() {
             return Err(CliError::Usage(
                 "the input is Parquet, so the output is a binary Parquet file: give --out, or redirect stdout".into(),
             ));
         }
-        write_output(a.out.as_deref(), |w| crate::pq::apply(&model, &a.input, w, &mut stats))?;
+        write_output(a.out.as_deref(), |w| io::parquet::apply(&model, &a.input, w, &mut stats))?;
         report_clamped(&stats);
         return Ok(0);
     }

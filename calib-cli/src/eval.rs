@@ -40,7 +40,7 @@ pub fn run(a: EvalArgs) -> Result<u8, CliError> {
     let mut stats = ApplyStats::default();
     let (probs, column) = match &a.model {
         Some(path) => {
-            let model = crate::load_model(path)?;
+            let model = io::load_model(path)?;
             let mut out = vec![0.0; cols.score.len()];
             model
                 .apply_rows(cols.class.as_deref(), &cols.score, &mut out, &mut stats)

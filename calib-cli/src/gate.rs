@@ -64,8 +64,8 @@ pub fn run(a: GateArgs) -> Result<u8, CliError> {
         Some(p) => load_config(p)?,
         None => GateConfig::default(),
     };
-    let candidate = crate::load_model(&a.candidate)?;
-    let incumbent = crate::load_model(&a.incumbent)?;
+    let candidate = io::load_model(&a.candidate)?;
+    let incumbent = io::load_model(&a.incumbent)?;
     let cols = io::read_columns(&a.input, Wanted { label: true, query_id: true })?;
     let holdout = Holdout {
         query_ids: cols.query_id.as_deref().expect("query_id column was required"),

@@ -28,10 +28,9 @@ pub struct KeygenArgs {
     force: bool,
 }
 
-/// Reads a whole file, naming it in errors.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))
-}
+/// Reads a whole file, naming it in errors (kept here for the callers that
+/// read key and manifest files as `keys::read_bytes`).
+pub use crate::io::read_bytes;
 
 fn read_text(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))

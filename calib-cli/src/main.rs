@@ -7,7 +7,7 @@
 /// `calib demo | head`) instead of panicking on a broken pipe.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::emit_line(format_args!($($arg)*))
+        $crate::io::emit_line(format_args!($($arg)*))
     };
 }
 
@@ -24,7 +24,6 @@ mod keys;
 mod manifest;
 mod monitor;
 mod parity;
-mod pq;
 mod report;
 mod rollout;
 mod sign;
@@ -33,8 +32,10 @@ mod svg;
 mod verify;
 mod workflow;
 
+// Kept at the crate root for the commands that call `crate::load_model`.
+use io::load_model;
+
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -113,22 +114,4 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
-}
-
-pub(crate) fn emit_line(args: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("calib: error: cannot write to stdout: {e}");
-        std::process::exit(2);
-    }
-}
-
-/// Loads a model file, naming the file in errors.
-pub(crate) fn load_model(path: &PathBuf) -> Result<calib_core::model::Model, io::CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| io::CliError::file(path, format!("cannot read: {e}")))?;
-    calib_core::model::Model::from_json(&text).map_err(|e| io::CliError::file(path, e))
 }

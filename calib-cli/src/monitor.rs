@@ -40,7 +40,7 @@ pub struct MonitorArgs {
 }
 
 pub fn run(a: MonitorArgs) -> Result<u8, CliError> {
-    let model = crate::load_model(&a.model)?;
+    let model = io::load_model(&a.model)?;
     let config = MonitorConfig { bins: a.bins as usize, ..MonitorConfig::default() };
     let mut labels: Vec<(String, String)> = Vec::new();
     for l in &a.labels {

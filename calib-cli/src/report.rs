@@ -78,45 +78,10 @@ pub struct ReportJson<'a> {
     pub manifest: Option<ManifestSummary>,
 }
 
-/// An RFC 3339 time as ms since the epoch, or the message of why it is not one.
-pub fn rfc3339_ms(text: &str) -> Result<i64, String> {
-    let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("{text:?} is not an RFC 3339 time ({e})"))?;
-    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
-/// Reads the optional `timestamp` column (RFC 3339; in Parquet also a
-/// timestamp column) as ms since the epoch.
-pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
-    if crate::pq::is_parquet(path) {
-        return crate::pq::read_timestamps(path);
-    }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
-    let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
-    let Some(col) = headers.iter().position(|h| h == "timestamp") else { return Ok(None) };
-    let mut out = Vec::with_capacity(rows);
-    let mut rec = csv::StringRecord::new();
-    while rdr.read_record(&mut rec).map_err(|e| CliError::file(path, format!("malformed CSV: {e}")))? {
-        let text = rec.get(col).unwrap_or("");
-        let byte = rec.position().map_or(0, |p| p.byte());
-        let t = rfc3339_ms(text).map_err(|message| CliError::Input {
-            file: path.display().to_string(),
-            line: io::line_at(path, byte),
-            column: format!("{} (timestamp)", col + 1),
-            message,
-        })?;
-        out.push(t);
-    }
-    Ok(Some(out))
-}
-
 /// Reads a labelled input: its columns and timestamps.
 fn read_input(path: &Path) -> Result<(Columns, Option<Vec<i64>>), CliError> {
     let cols = io::read_columns(path, Wanted { label: true, query_id: false })?;
-    let ts = read_timestamps(path, cols.score.len())?;
+    let ts = io::read_timestamps(path, cols.score.len())?;
     Ok((cols, ts))
 }
 
@@ -131,7 +96,7 @@ fn rows<'a>(cols: &'a Columns, ts: &'a Option<Vec<i64>>) -> Rows<'a, String> {
 
 /// Summarises a manifest for display (parsed, not verified).
 pub fn manifest_summary(path: &Path, model: &calib_core::model::Model) -> Result<ManifestSummary, CliError> {
-    let bytes = crate::keys::read_bytes(path)?;
+    let bytes = io::read_bytes(path)?;
     let m = manifest::inspect(&bytes).map_err(|e| CliError::file(path, e))?;
     let st = m.statement.map_err(|e| CliError::file(path, format!("payload is not a calib statement: {e}")))?;
     let p = &st.predicate;

@@ -26,7 +26,6 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use store::{InitRecord, KIND_INIT, StateFile};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Args, Debug)]
 pub struct RolloutArgs {
@@ -149,19 +148,10 @@ pub(crate) fn crash_point(point: &str) {
 
 // ----------------------------------------------------------------- inputs
 
-/// RFC 3339 → ms since the Unix epoch (sub-millisecond digits are dropped).
-fn parse_time(text: &str) -> Result<i64, String> {
-    let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))?;
-    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).map_err(|_| format!("{text:?} is out of range"))
-}
-
-/// ms since the Unix epoch → RFC 3339 in UTC.
-pub(crate) fn format_time(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("{ms} ms"))
-}
+// RFC 3339 → ms since the Unix epoch, and back: the CLI's one parser and
+// formatter (crate::io::time).
+pub(crate) use crate::io::time::format_ms as format_time;
+use crate::io::time::parse_ms as parse_time;
 
 fn now_ms(arg: &Option<String>) -> Result<i64, CliError> {
     match arg {

@@ -56,7 +56,7 @@ fn write_sketch(path: &Path, sketch: &FitSketch) -> Result<(), CliError> {
 
 pub fn run_sketch(a: SketchArgs) -> Result<u8, CliError> {
     let (sketch, chunks) =
-        if crate::pq::is_parquet(&a.input) { sketch_streamed(&a)? } else { (sketch_in_memory(&a)?, 1) };
+        if io::parquet::is_parquet(&a.input) { sketch_streamed(&a)? } else { (sketch_in_memory(&a)?, 1) };
     write_sketch(&a.out, &sketch)?;
     let per = if chunks > 1 { format!(" in {chunks} chunks") } else { String::new() };
     eprintln!("calib: sketched {} rows{per} ({} cells) -> {}", sketch.rows(), sketch.cells(), a.out.display());
@@ -100,7 +100,7 @@ fn sketch_streamed(a: &SketchArgs) -> Result<(FitSketch, usize), CliError> {
         }
         Ok(())
     };
-    let mut rest = crate::pq::scan(&a.input, Wanted { label: true, query_id: false }, |cols| merge(cols, false))?;
+    let mut rest = io::parquet::scan(&a.input, Wanted { label: true, query_id: false }, |cols| merge(cols, false))?;
     merge(&mut rest, true)?;
     if acc.rows() == 0 {
         return Err(CliError::file(&a.input, "no data rows"));

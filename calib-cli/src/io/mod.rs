@@ -1,0 +1,55 @@
+//! The CLI's bottom layer: reading inputs and writing outputs. Every
+//! command reads its rows through [`read_columns`] (CSV, or Parquet through
+//! [`parquet`]), reports bad input as a one-line [`CliError`] that names the
+//! file, line or row, and column, and writes its outputs with
+//! [`write_atomic`] (temp file in the same directory, then rename).
+//!
+//! This module imports nothing else of the crate, so every command may use
+//! it without a cycle (checked by `tests/tests/cli_modules.rs`).
+//!
+//! - [`error`]: [`CliError`], the one-line error of every command;
+//! - [`columns`]: [`Columns`], the rows read, and where each came from;
+//! - [`csv`]: CSV inputs and the line of a byte offset;
+//! - [`parquet`]: Parquet files and Hive-partitioned datasets, and
+//!   `calib apply`'s Parquet output;
+//! - [`time`]: RFC 3339 text ⇄ ms since the epoch;
+//! - [`fs`]: reading a whole file (or a model), writing one atomically;
+//! - [`progress`]: progress bars for large inputs;
+//! - [`stdout`]: the lines `outln!` prints.
+
+pub mod columns;
+pub mod csv;
+pub mod error;
+pub mod fs;
+pub mod parquet;
+pub mod progress;
+pub mod stdout;
+pub mod time;
+
+pub use self::csv::{line_at, parse_number};
+pub use columns::{Columns, Origin, Part, Wanted};
+pub use error::CliError;
+pub use fs::{load_model, read_bytes, write_atomic};
+pub use progress::{progress_for, progress_rows};
+pub use stdout::emit_line;
+
+use std::path::Path;
+
+/// Reads `score` (required), and `label`, `weight`, `class`, `query_id`,
+/// from a CSV file, a Parquet file or a directory of Parquet files.
+pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
+    if parquet::is_parquet(path) {
+        return parquet::read_columns(path, wanted);
+    }
+    self::csv::read_columns(path, wanted)
+}
+
+/// Reads the optional `timestamp` column as ms since the epoch: RFC 3339
+/// text, or in Parquet also a timestamp column. `rows` is the expected
+/// count (a capacity hint).
+pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
+    if parquet::is_parquet(path) {
+        return parquet::read_timestamps(path);
+    }
+    self::csv::read_timestamps(path, rows)
+}

@@ -1,0 +1,96 @@
+//! The files of a Parquet input, and opening one of them for reading.
+
+use crate::io::CliError;
+use arrow_schema::SchemaRef;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Rows per Arrow batch: large enough to amortise decoding, small enough
+/// that a batch stays in cache-sized memory.
+pub(super) const BATCH_ROWS: usize = 65_536;
+
+/// Whether `path` is read as Parquet: a directory (a dataset of Parquet
+/// files), or a file that starts with Parquet's magic bytes. The file name
+/// does not matter.
+pub fn is_parquet(path: &Path) -> bool {
+    if path.is_dir() {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1"
+}
+
+/// The files of a Parquet input in read order: the file itself, or every
+/// file under a directory (recursively, sorted by path). Names starting with
+/// `_` or `.` are skipped, as Spark and Hive do (`_SUCCESS`, `.part-0.crc`).
+pub fn files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| CliError::file(dir, format!("cannot list: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| CliError::file(dir, format!("cannot list: {e}")))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('_') || name.starts_with('.') {
+                continue;
+            }
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(path, &mut out)?;
+    out.sort();
+    if out.is_empty() {
+        return Err(CliError::file(path, "the directory has no data files"));
+    }
+    if let Some(other) = out.iter().find(|p| !is_parquet(p)) {
+        return Err(CliError::file(
+            other,
+            format!("not a Parquet file, in the Parquet dataset {} (a directory is read as Parquet)", path.display()),
+        ));
+    }
+    Ok(out)
+}
+
+/// Opens one file: its Arrow schema and a reader of the named columns
+/// (those that exist; the caller checks the required ones), or of every
+/// column for `None`.
+pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, ParquetRecordBatchReader), CliError> {
+    let f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| CliError::file(path, format!("not a readable Parquet file: {e}")))?;
+    let schema = builder.schema().clone();
+    let mask = match names {
+        Some(names) => {
+            ProjectionMask::roots(builder.parquet_schema(), names.iter().filter_map(|n| schema.index_of(n).ok()))
+        }
+        None => ProjectionMask::all(),
+    };
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| CliError::file(path, format!("cannot read Parquet: {e}")))?;
+    Ok((schema, reader))
+}
+
+/// The row count of a dataset, from the files' footers (for the progress bar).
+pub(super) fn total_rows(files: &[PathBuf]) -> u64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    files
+        .iter()
+        .filter_map(|p| SerializedFileReader::new(File::open(p).ok()?).ok())
+        .map(|r| r.metadata().file_metadata().num_rows().max(0) as u64)
+        .sum()
+}
