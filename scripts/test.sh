@@ -69,6 +69,18 @@ cargo build -p calib-core --no-default-features --features sketch --target "$NOS
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked
 
+step "the release calib has no test-only switches (CALIB_CRASH_AT, CALIB_CHAOS_SABOTAGE)"
+# They exist only with calib-cli's `test-hooks` feature, which only the tests'
+# build turns on (tests/tests/rollout_cli.rs checks that build has them).
+cargo build --release -p calib-cli --bin calib --locked
+for switch in CALIB_CRASH_AT CALIB_CHAOS_SABOTAGE; do
+  if grep -q "$switch" "$CARGO_TARGET_DIR/release/calib"; then
+    echo "the release calib contains the test-only switch $switch" >&2
+    exit 1
+  fi
+done
+echo "release calib: neither switch present"
+
 step "cargo test (core, CLI, cross-crate tests; the bindings are tested below)"
 # Property tests draw fresh cases on every local run. Under CI the seed comes
 # from the commit, so a CI result belongs to the commit, not to the draw, and

@@ -6,7 +6,8 @@
 //!
 //! **Test-only switch.** `CALIB_CHAOS_SABOTAGE=<scenario>` states the wrong
 //! rollout outcome for that scenario, so the tests can check that a
-//! misbehaving scenario is reported and fails the run.
+//! misbehaving scenario is reported and fails the run. Only in a build with
+//! the `test-hooks` feature (the tests' build of `calib`).
 
 use crate::io::CliError;
 use calib_core::chaos::{self, RolloutOutcome, SCENARIOS, Scenario};
@@ -23,7 +24,10 @@ pub struct ChaosArgs {
 }
 
 fn scenarios() -> Vec<Scenario> {
+    #[cfg(feature = "test-hooks")]
     let sabotage = std::env::var("CALIB_CHAOS_SABOTAGE").ok();
+    #[cfg(not(feature = "test-hooks"))]
+    let sabotage: Option<String> = None;
     SCENARIOS
         .iter()
         .map(|s| {

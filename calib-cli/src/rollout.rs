@@ -12,7 +12,9 @@
 //! that a crash anywhere loses no decision and applies none twice. The
 //! points, in order: `init-logged`, `step-decided`, `step-log-torn` (half a
 //! record written), `step-logged`, `state-temp-written`, `state-renamed`,
-//! `step-saved`. Unset, it costs one environment lookup per point.
+//! `step-saved`. Unset, it costs one environment lookup per point. The
+//! switch exists only in a build with the `test-hooks` feature, which only
+//! the tests turn on (`tests/src/binary.rs`); the shipped binary has none.
 
 mod chain;
 mod report;
@@ -133,14 +135,24 @@ pub fn run(args: RolloutArgs) -> Result<u8, CliError> {
     }
 }
 
-/// Whether the test-only crash switch names `point`.
+/// Whether the test-only crash switch names `point`. Only a binary built
+/// with the `test-hooks` feature (the tests' build) reads the switch; a
+/// shipped `calib` has no crash points at all.
+#[cfg(feature = "test-hooks")]
 pub(crate) fn crashing_at(point: &str) -> bool {
     std::env::var_os("CALIB_CRASH_AT").is_some_and(|v| v == point)
+}
+
+/// Without `test-hooks` no point is ever named.
+#[cfg(not(feature = "test-hooks"))]
+pub(crate) fn crashing_at(_point: &str) -> bool {
+    false
 }
 
 /// Aborts the process at `point` when `CALIB_CRASH_AT` names it (tests only).
 pub(crate) fn crash_point(point: &str) {
     if crashing_at(point) {
+        #[cfg(feature = "test-hooks")]
         eprintln!("calib: CALIB_CRASH_AT={point}: aborting");
         std::process::abort();
     }

@@ -1,6 +1,8 @@
 //! Running the `calib` binary from tests: built once per test run by the
 //! `cargo` running the tests (same profile) and located from cargo's JSON
 //! build report; `CALIB_BIN` overrides it (e.g. an installed binary).
+//! It is built with calib-cli's `test-hooks` feature, the test-only switches
+//! (`CALIB_CRASH_AT`, `CALIB_CHAOS_SABOTAGE`) that a shipped binary lacks.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,16 @@ pub fn calib_bin() -> &'static Path {
         }
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace");
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cmd.current_dir(root).args(["build", "-p", "calib-cli", "--bin", "calib", "--message-format=json"]);
+        cmd.current_dir(root).args([
+            "build",
+            "-p",
+            "calib-cli",
+            "--bin",
+            "calib",
+            "--features",
+            "test-hooks",
+            "--message-format=json",
+        ]);
         if !cfg!(debug_assertions) {
             cmd.arg("--release");
         }

@@ -461,3 +461,14 @@ fn a_crash_at_any_point_loses_no_decision_and_applies_none_twice() {
     }
     assert!(n >= POINTS.len());
 }
+
+/// The tests' `calib` carries the test-only switches (so the crash tests
+/// above really crash), and the check in scripts/test.sh that the release
+/// binary lacks them greps for strings that a build with them does contain.
+#[test]
+fn the_test_build_has_the_test_switches() {
+    let bin = std::fs::read(calib_tests::binary::calib_bin()).expect("readable calib binary");
+    for switch in ["CALIB_CRASH_AT", "CALIB_CHAOS_SABOTAGE"] {
+        assert!(bin.windows(switch.len()).any(|w| w == switch.as_bytes()), "{switch} is not in the test build");
+    }
+}
