@@ -84,18 +84,11 @@ impl Default for GovernanceConfig {
     }
 }
 
-/// Fresh traffic: one row per (query, item).
-#[derive(Debug, Clone, Copy)]
-pub struct Fresh<'a, Q, C> {
-    /// Query of each row.
-    pub query_ids: &'a [Q],
-    /// Raw scores.
-    pub scores: &'a [f64],
-    /// Labels in [0, 1].
-    pub labels: &'a [f64],
-    /// Class of each row.
-    pub classes: Option<&'a [C]>,
-}
+/// Fresh traffic: one row per (query, item), with its class. The same
+/// rows-by-query type as a gate's holdout ([`Holdout`]): the re-fit splits
+/// it by query and judges the candidate on the held-out part with the gates,
+/// so the two are one type under the name each side reads best.
+pub type Fresh<'a, Q, C> = Holdout<'a, Q, C>;
 
 /// What happened to one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,9 +217,7 @@ pub fn review<Q: AsRef<str>, C: AsRef<str>>(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Review> {
     let n = fresh.scores.len();
-    let holdout =
-        Holdout { query_ids: fresh.query_ids, scores: fresh.scores, labels: fresh.labels, classes: fresh.classes };
-    holdout.validate()?;
+    fresh.validate()?;
     if cfg.min_class_samples < 2
         || !(1..=99).contains(&cfg.holdout_percent)
         || cfg.max_allowed_tau.is_nan()
