@@ -33,7 +33,8 @@ pub enum StrategyArg {
     EqualWidth,
 }
 
-/// Parses `--bins`: a number, or `cube-root`.
+/// Parses `--bins`: a number, or `cube-root` (also `cube_root`). The one
+/// parser of a bins argument: `calib fit` and `calib governance` both use it.
 pub fn parse_bins(s: &str) -> Result<KPolicy, String> {
     if s == "cube-root" || s == "cube_root" {
         return Ok(KPolicy::CUBE_ROOT);

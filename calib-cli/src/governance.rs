@@ -66,8 +66,8 @@ pub struct GovernanceArgs {
     #[arg(long, default_value_t = 0x00ca_11b0)]
     seed: u64,
     /// K of AECE, ĉ and τ: a number, or `cube-root`.
-    #[arg(long, default_value = "15")]
-    bins: String,
+    #[arg(long, default_value = "15", value_parser = crate::fit::parse_bins)]
+    bins: KPolicy,
     /// Fresh rows a class needs to be re-fitted (experiments only below 10 000).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
     min_class_samples: u64,
@@ -133,16 +133,6 @@ struct Compliance<'a> {
     signed_manifest: Option<FileRef>,
 }
 
-fn parse_bins(text: &str) -> Result<KPolicy, CliError> {
-    match text {
-        "cube-root" | "cube_root" => Ok(KPolicy::CUBE_ROOT),
-        t => match t.parse::<usize>() {
-            Ok(k) if k >= 1 => Ok(KPolicy::Fixed(k)),
-            _ => Err(CliError::Usage(format!("--bins {t:?}: give a number of bins (≥ 1) or cube-root"))),
-        },
-    }
-}
-
 fn group_name(g: &GroupReview) -> String {
     g.class.clone().unwrap_or_else(|| "(global)".to_string())
 }
@@ -189,7 +179,7 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
     let cfg = GovernanceConfig {
         resamples: a.resamples as usize,
         seed: a.seed,
-        bins: parse_bins(&a.bins)?,
+        bins: a.bins,
         min_class_samples: a.min_class_samples as usize,
         max_allowed_tau: a.max_tau,
         holdout_percent: a.holdout_percent,

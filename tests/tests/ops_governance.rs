@@ -309,4 +309,12 @@ fn calib_governance_writes_signed_evidence() {
     // Fresh data without query_id: bad input.
     ops_common::write_csv(&p.join("noq.csv"), "score,label", ["0.5,1".into()]);
     calib_in(p, ["governance", "--input", "noq.csv", "--current", "cur/manifest.json", "--out", "gov5"]).code(2);
+    // `--bins` is parsed as `calib fit` parses it (one parser): 0 is refused.
+    let r = calib_in(
+        p,
+        ["governance", "--input", "fresh.csv", "--current", "cur/manifest.json", "--out", "gov6", "--bins", "0"],
+    )
+    .code(2);
+    assert!(r.stderr.contains("positive number of bins"), "{}", r.stderr);
+    assert!(!p.join("gov6").exists());
 }
