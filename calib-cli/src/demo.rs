@@ -62,8 +62,7 @@ pub fn run(a: DemoArgs) -> Result<u8, CliError> {
     let eval = |p: &[f64], l: &[f64]| metrics::evaluate(p, l, None, k).map_err(|e| CliError::Usage(e.to_string()));
     let mut rows: Vec<(String, usize, Metrics, Metrics)> = Vec::new();
     let mut panels_data = Vec::new();
-    for class in DEMO_CLASSES.iter().copied().map(Some).chain([None]) {
-        let idx: Vec<usize> = (0..hs.len()).filter(|&i| class.is_none_or(|c| hc[i] == c)).collect();
+    for (class, idx) in metrics::class_groups(&hc, &DEMO_CLASSES) {
         let before: Vec<f64> = idx.iter().map(|&i| hs[i]).collect();
         let after: Vec<f64> = idx.iter().map(|&i| calibrated[i]).collect();
         let labels: Vec<f64> = idx.iter().map(|&i| hl[i]).collect();

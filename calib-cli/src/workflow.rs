@@ -109,13 +109,12 @@ fn baseline(model: &Model, holdout: &Rows, k: usize) -> Result<Baseline, CliErro
     let mut probs = vec![0.0; holdout.len()];
     let mut stats = ApplyStats::default();
     model.apply_rows(Some(&holdout.classes), &holdout.scores, &mut probs, &mut stats).map_err(usage)?;
-    let mut by_class = BTreeMap::new();
-    for class in DEMO_CLASSES.iter().copied().map(Some).chain([None]) {
-        let idx: Vec<usize> = (0..holdout.len()).filter(|&i| class.is_none_or(|c| holdout.classes[i] == c)).collect();
-        let p: Vec<f64> = idx.iter().map(|&i| probs[i]).collect();
-        let y: Vec<f64> = idx.iter().map(|&i| holdout.labels[i]).collect();
-        by_class.insert(class.unwrap_or("overall").to_string(), metrics::evaluate(&p, &y, None, k).map_err(usage)?);
-    }
+    let by_class: BTreeMap<String, Metrics> =
+        metrics::evaluate_by_class(&probs, &holdout.labels, &holdout.classes, &DEMO_CLASSES, k)
+            .map_err(usage)?
+            .into_iter()
+            .map(|(class, m)| (class.unwrap_or("overall").to_string(), m))
+            .collect();
     let config = MonitorConfig { bins: k, ..MonitorConfig::default() };
     let mut storage = WindowStorage::for_rows(&config, holdout.len()).map_err(usage)?;
     let mut window = storage.window().map_err(usage)?;

@@ -536,4 +536,59 @@ mod owned {
             merged_bin_percent: es.merged_percent(),
         })
     }
+
+    /// The rows of each class in `report`, in that order, and then of every
+    /// row together (`None`, "overall"): the grouping every per-class report
+    /// of calib uses (`calib demo`, the workflow's baseline), so that a
+    /// class's numbers mean the same rows wherever they are printed. A class
+    /// of `report` with no rows gets an empty group.
+    pub fn class_groups<'r, C: AsRef<str>>(classes: &[C], report: &[&'r str]) -> Vec<(Option<&'r str>, Vec<usize>)> {
+        let mut groups: Vec<(Option<&'r str>, Vec<usize>)> = report.iter().map(|&c| (Some(c), Vec::new())).collect();
+        for (i, c) in classes.iter().enumerate() {
+            if let Some(g) = groups.iter_mut().find(|(name, _)| *name == Some(c.as_ref())) {
+                g.1.push(i);
+            }
+        }
+        groups.push((None, (0..classes.len()).collect()));
+        groups
+    }
+
+    /// [`evaluate`] for each group of [`class_groups`]: every metric with K
+    /// bins for the rows of each class in `report`, then for all rows
+    /// (`None`). `probs`, `labels` and `classes` are one row each.
+    ///
+    /// ```
+    /// use calib_core::metrics::evaluate_by_class;
+    ///
+    /// let probs = [0.2, 0.8, 0.3, 0.9];
+    /// let labels = [0.0, 1.0, 0.0, 1.0];
+    /// let classes = ["web", "news", "web", "news"];
+    /// let by_class = evaluate_by_class(&probs, &labels, &classes, &["web", "news"], 2)?;
+    /// assert_eq!(by_class.len(), 3);
+    /// assert_eq!((by_class[0].0, by_class[0].1.n), (Some("web"), 2));
+    /// assert_eq!((by_class[2].0, by_class[2].1.n), (None, 4));
+    /// # Ok::<(), calib_core::Error>(())
+    /// ```
+    pub fn evaluate_by_class<'r, C: AsRef<str>>(
+        probs: &[f64],
+        labels: &[f64],
+        classes: &[C],
+        report: &[&'r str],
+        k: usize,
+    ) -> Result<Vec<(Option<&'r str>, Metrics)>> {
+        if probs.len() != classes.len() {
+            return Err(Error::new(ErrorKind::LengthMismatch, "classes").counts(classes.len(), probs.len()));
+        }
+        if labels.len() != probs.len() {
+            return Err(Error::new(ErrorKind::LengthMismatch, "labels").counts(labels.len(), probs.len()));
+        }
+        class_groups(classes, report)
+            .into_iter()
+            .map(|(class, rows)| {
+                let p: Vec<f64> = rows.iter().map(|&i| probs[i]).collect();
+                let y: Vec<f64> = rows.iter().map(|&i| labels[i]).collect();
+                Ok((class, evaluate(&p, &y, None, k)?))
+            })
+            .collect()
+    }
 }
