@@ -193,13 +193,12 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
     let model_path = a.current_model.clone().unwrap_or_else(|| a.current.with_file_name("model.json"));
     let current: Model = crate::load_model(&model_path)?;
     let current_digest = model_digest(&current);
-    let subject = st.subject.iter().find(|s| s.name == manifest::MODEL_SUBJECT).and_then(|s| s.digest.get("sha256"));
-    if subject.map(String::as_str) != Some(current_digest.to_hex().as_str()) {
+    if !st.vouches_for(&current) {
         return Err(CliError::file(
             &model_path,
             format!(
                 "is model {current_digest}, not the model {} that {} vouches for",
-                subject.map_or("(none)", String::as_str),
+                st.model_sha256().unwrap_or("(none)"),
                 a.current.display()
             ),
         ));

@@ -18,7 +18,6 @@ use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -100,9 +99,8 @@ pub fn manifest_summary(path: &Path, model: &calib_core::model::Model) -> Result
     let m = manifest::inspect(&bytes).map_err(|e| CliError::file(path, e))?;
     let st = m.statement.map_err(|e| CliError::file(path, format!("payload is not a calib statement: {e}")))?;
     let p = &st.predicate;
-    let model_subject =
-        st.subject.iter().find(|s| s.name == manifest::MODEL_SUBJECT).and_then(|s| s.digest.get("sha256").cloned());
-    let expired = OffsetDateTime::parse(&p.expires, &Rfc3339).map_or(true, |t| t <= OffsetDateTime::now_utc());
+    // An expiry that cannot be read is shown as expired: it is never trusted.
+    let expired = p.expired_at(OffsetDateTime::now_utc()).unwrap_or(true);
     Ok(ManifestSummary {
         path: path.display().to_string(),
         verified: false,
@@ -115,8 +113,8 @@ pub fn manifest_summary(path: &Path, model: &calib_core::model::Model) -> Result
         core_matches: p.core_fingerprint == core_fingerprint(),
         parent: p.parent.map(|d| d.to_hex()),
         keyids: m.envelope.signatures.iter().map(|s| s.keyid.clone()).collect(),
-        model_matches: model_subject.as_deref() == Some(model_digest(model).to_hex().as_str()),
-        model_subject,
+        model_matches: st.vouches_for(model),
+        model_subject: st.model_sha256().map(str::to_string),
         gate_verdict: p.gate_report.as_ref().map(|r| r.verdict.name().to_string()),
         c_hat: p.parameters.c_hat.overall,
         tau: p.parameters.tau.overall,

@@ -379,6 +379,21 @@ pub struct Statement {
     pub predicate: Predicate,
 }
 
+impl Statement {
+    /// The SHA-256 (hex) the statement gives for its [`MODEL_SUBJECT`], if any.
+    pub fn model_sha256(&self) -> Option<&str> {
+        self.subject.iter().find(|s| s.name == MODEL_SUBJECT).and_then(|s| s.digest.get("sha256")).map(String::as_str)
+    }
+
+    /// Whether `model` is the model this statement vouches for: its
+    /// canonical digest ([`model_digest`]) is the model subject's SHA-256.
+    /// The one subject check of a manifest that has not been verified (a
+    /// verified one has passed it in [`verify_manifest`]).
+    pub fn vouches_for(&self, model: &crate::model::Model) -> bool {
+        self.model_sha256() == Some(model_digest(model).to_hex().as_str())
+    }
+}
+
 /// An in-toto resource descriptor: a name and its digests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -434,6 +449,18 @@ pub struct Predicate {
     pub parameters: Parameters,
     /// The gates the model passed.
     pub gate_report: Option<GateReport>,
+}
+
+impl Predicate {
+    /// Whether the manifest has expired at `now`: `now` is at or after its
+    /// `expires`. The one expiry rule: [`verify_manifest`] refuses a manifest for
+    /// which this is true, and a summary of an unverified manifest reports
+    /// it. An `expires` that is not an RFC 3339 time is a
+    /// [`ManifestErrorKind::Malformed`] error (a summary should show such a
+    /// manifest as expired: it must never be trusted).
+    pub fn expired_at(&self, now: OffsetDateTime) -> Result<bool> {
+        Ok(now >= parse_time(&self.expires, "expires")?)
+    }
 }
 
 /// RFC 3339 of a time, whole seconds.
@@ -884,7 +911,7 @@ pub fn verify_manifest(bytes: &[u8], policy: &TrustPolicy, now: OffsetDateTime) 
     if expires <= created {
         return Err(malformed(format!("expires {} is not after created {}", p.expires, p.created)));
     }
-    if now >= expires {
+    if p.expired_at(now)? {
         return Err(ManifestError::new(
             ManifestErrorKind::Expired,
             format!("the manifest expired at {} (now {})", p.expires, format_time(now)),

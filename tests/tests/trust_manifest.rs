@@ -370,3 +370,26 @@ proptest! {
         prop_assert_eq!(state, TrustState::default());
     }
 }
+
+/// The unverified view (`calib report`, `calib governance`) judges expiry and
+/// the model subject with the same core rules as `verify_manifest`.
+#[test]
+fn unverified_expiry_and_subject_use_the_verifier_rules() {
+    let f = fx();
+    let st = statement(&f.model, Some(&f.report), 3, None);
+    let p = &st.predicate;
+    assert!(p.expired_at(at("2031-01-01T00:00:00Z")).unwrap());
+    assert!(!p.expired_at(at("2030-12-31T23:59:59Z")).unwrap());
+    // Exactly at `expires` both say expired.
+    let exp = at(&p.expires);
+    assert!(p.expired_at(exp).unwrap());
+    assert_eq!(verify_manifest(&f.envelope, &policy(), exp).unwrap_err().kind(), K::Expired);
+    let mut bad = p.clone();
+    bad.expires = "next tuesday".into();
+    assert_eq!(bad.expired_at(now()).unwrap_err().kind(), K::Malformed);
+
+    assert!(st.vouches_for(&f.model));
+    assert_eq!(st.model_sha256(), Some(model_digest(&f.model).to_hex().as_str()));
+    let (other, _) = demo_model(2000, false);
+    assert!(!st.vouches_for(&other));
+}
