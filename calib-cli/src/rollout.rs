@@ -255,7 +255,7 @@ fn refuse_bad_plan(path: &Path, config: &Config) -> Result<calib_core::rollout::
         let why: Vec<String> = plan
             .problems
             .iter()
-            .filter(|p| p.severity == calib_core::rollout::Severity::Refuse)
+            .filter(|p| p.severity == calib_core::rollout::ProblemSeverity::Refuse)
             .map(|p| format!("{}: {}", p.code, p.message))
             .collect();
         return Err(CliError::file(path, format!("refused: {}", why.join("; "))));

@@ -78,11 +78,11 @@ mod state;
 mod step;
 mod window;
 
-pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, Severity};
+pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity};
 pub use next::NextStep;
 pub use state::{Phase, State, UnknownPhase, WindowSpan};
 pub use step::{Controller, Counter, Decision, Reason, Rule, Step};
-pub use window::{GateResult, WindowReport};
+pub use window::{WindowGate, WindowReport};
 
 use alloc::string::String;
 use core::fmt;

@@ -6,7 +6,9 @@ use super::format_time;
 use super::store::{self, StateFile};
 use crate::io::CliError;
 use calib_core::gate::{GateKind, Verdict};
-use calib_core::rollout::{Config, Counter, Decision, NextStep, Phase, Plan, Reason, Severity, Step, WindowReport};
+use calib_core::rollout::{
+    Config, Counter, Decision, NextStep, Phase, Plan, ProblemSeverity, Reason, Step, WindowReport,
+};
 use serde::Serialize;
 use std::path::Path;
 
@@ -173,7 +175,7 @@ pub fn print_plan(config: &Config, plan: &Plan, json: bool) {
         );
     }
     for p in &plan.problems {
-        let label = if p.severity == Severity::Refuse { "refused" } else { "warning" };
+        let label = if p.severity == ProblemSeverity::Refuse { "refused" } else { "warning" };
         outln!("{label}: {}: {}", p.code, p.message);
     }
 }

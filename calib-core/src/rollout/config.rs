@@ -123,7 +123,7 @@ pub enum NoDataPolicy {
 /// How bad a plan problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Severity {
+pub enum ProblemSeverity {
     /// The config is refused: the rollout could never trip or never publish.
     Refuse,
     /// Worth a look, but the rollout works.
@@ -134,7 +134,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Refuse or warn.
-    pub severity: Severity,
+    pub severity: ProblemSeverity,
     /// A stable name (`"never_publishes"`, `"never_trips"`, …).
     pub code: &'static str,
     /// What is wrong, naming the keys and values.
@@ -163,14 +163,14 @@ pub struct Plan {
     pub min_windows_to_publish: u64,
     /// The fewest minutes from the start of the first window to `Publish`.
     pub min_minutes_to_publish: u64,
-    /// Findings; any [`Severity::Refuse`] means the config is refused.
+    /// Findings; any [`ProblemSeverity::Refuse`] means the config is refused.
     pub problems: Vec<Problem>,
 }
 
 impl Plan {
     /// Whether the config is refused.
     pub fn refused(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::Refuse)
+        self.problems.iter().any(|p| p.severity == ProblemSeverity::Refuse)
     }
 }
 
@@ -246,8 +246,8 @@ impl Config {
     }
 
     /// The timeline and the lint: validates, then lists why the rollout could
-    /// never publish or never trip ([`Severity::Refuse`]) and what else
-    /// deserves a look ([`Severity::Warn`]).
+    /// never publish or never trip ([`ProblemSeverity::Refuse`]) and what else
+    /// deserves a look ([`ProblemSeverity::Warn`]).
     pub fn plan(&self) -> Result<Plan> {
         self.validate()?;
         let w = u64::from(self.window_minutes);
@@ -275,14 +275,14 @@ impl Config {
         let last = *self.stages.last().expect("validated: not empty");
         if last != 100 {
             push(
-                Severity::Refuse,
+                ProblemSeverity::Refuse,
                 "never_publishes",
                 format!("the last stage is {last} %: publishing needs a stable hold at 100 %, so add 100 to stages"),
             );
         }
         if acted.is_empty() {
             push(
-                Severity::Refuse,
+                ProblemSeverity::Refuse,
                 "never_publishes",
                 "every gate is in dry_run_gates: every window is no_data, which never advances".into(),
             );
@@ -290,7 +290,7 @@ impl Config {
         for &g in &acted {
             if !can_pass(g, self.thresholds.get(g).threshold) {
                 push(
-                    Severity::Refuse,
+                    ProblemSeverity::Refuse,
                     "never_publishes",
                     format!(
                         "thresholds.{}.threshold = {} can never pass, so no window passes",
@@ -304,7 +304,7 @@ impl Config {
             acted.iter().copied().filter(|&g| can_breach(g, self.thresholds.get(g).threshold)).collect();
         if breachable.is_empty() && self.nodata == NoDataPolicy::Hold {
             push(
-                Severity::Refuse,
+                ProblemSeverity::Refuse,
                 "never_trips",
                 "no acted-on gate can ever breach (all dry-run or thresholds beyond every possible value) and \
                  nodata = \"hold\": the breaker could never trip"
@@ -314,7 +314,7 @@ impl Config {
         for &g in &acted {
             if !breachable.contains(&g) && !breachable.is_empty() {
                 push(
-                    Severity::Warn,
+                    ProblemSeverity::Warn,
                     "gate_never_breaches",
                     format!(
                         "thresholds.{}.threshold = {} can never be breached: this gate never trips anything",
@@ -326,7 +326,7 @@ impl Config {
         }
         if self.max_trips_per_version == 1 && self.cooldown_minutes > 0 {
             push(
-                Severity::Warn,
+                ProblemSeverity::Warn,
                 "cooldown_unused",
                 format!(
                     "cooldown_minutes = {} has no effect: with max_trips_per_version = 1 a trip never restarts",
@@ -339,7 +339,7 @@ impl Config {
             && m >= self.consecutive_breaches_to_trip
         {
             push(
-                Severity::Warn,
+                ProblemSeverity::Warn,
                 "m_of_n_redundant",
                 format!(
                     "breaches_in_last = {{m = {m}, n = {n}}} needs {m} breaches in a row, which \
@@ -351,7 +351,7 @@ impl Config {
         let gate_min = GateKind::ALL.iter().map(|&g| self.thresholds.get(g).min_samples).max().unwrap_or(0);
         if self.min_samples < gate_min {
             push(
-                Severity::Warn,
+                ProblemSeverity::Warn,
                 "min_samples_below_gate",
                 format!(
                     "min_samples = {} is below a gate's own min_samples ({gate_min}): windows between the two are \

@@ -1,7 +1,7 @@
 //! The pure step: (state, window, now) → (next state, decision, reasons).
 
 use super::{
-    Config, GateResult, MINUTE_MS, Phase, Result, RolloutError, RolloutErrorKind, State, WindowReport, WindowSpan,
+    Config, MINUTE_MS, Phase, Result, RolloutError, RolloutErrorKind, State, WindowGate, WindowReport, WindowSpan,
 };
 use crate::gate::Verdict;
 use alloc::format;
@@ -157,7 +157,7 @@ pub enum Reason {
         rule: Rule,
     },
     /// A gate: its value, threshold, verdict and whether it was acted on.
-    Gate(GateResult),
+    Gate(WindowGate),
     /// A counter after this window, and the limit it is compared with.
     Counter {
         /// The counter.

@@ -30,7 +30,7 @@ pub struct WindowReport {
 
 /// One gate's verdict in one window, with what it was judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GateResult {
+pub struct WindowGate {
     /// The gate.
     #[serde(serialize_with = "super::config::gate_names::serialize_one")]
     pub gate: GateKind,
@@ -104,7 +104,7 @@ impl WindowReport {
     }
 
     /// Every gate's verdict in this window, in [`GateKind::ALL`] order.
-    pub fn judge(&self, config: &Config) -> [GateResult; 4] {
+    pub fn judge(&self, config: &Config) -> [WindowGate; 4] {
         GateKind::ALL.map(|gate| {
             let t = config.thresholds.get(gate);
             let value = self.value(gate);
@@ -113,7 +113,7 @@ impl WindowReport {
             } else {
                 config.thresholds.judge(gate, value, self.samples)
             };
-            GateResult {
+            WindowGate {
                 gate,
                 verdict,
                 value,
