@@ -130,9 +130,9 @@ pub fn run(a: ReportArgs) -> Result<u8, CliError> {
     let current = rows(&cols, &ts);
     let baseline_rows = base.as_ref().map(|(c, t)| rows(c, t));
     let pack = monitor::drift_pack(&model, &current, baseline_rows.as_ref(), &config).map_err(|e| {
-        match (&base, e.baseline) {
-            (Some((bc, _)), true) => bc.locate(&e.error, "score"),
-            _ => cols.locate(&e.error, "score"),
+        match (&base, e.is_baseline()) {
+            (Some((bc, _)), true) => bc.locate(e.error(), "score"),
+            _ => cols.locate(e.error(), "score"),
         }
     })?;
     let report = ReportJson {

@@ -131,15 +131,47 @@ pub enum AuditErrorKind {
     BadKind,
 }
 
-/// A problem with an audit log, naming the line (1-based) when there is one.
+impl AuditErrorKind {
+    /// A stable code (`"torn"`), listed in [`crate::error`]'s table.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditErrorKind::Io => "io",
+            AuditErrorKind::Malformed => "malformed",
+            AuditErrorKind::Edited => "edited",
+            AuditErrorKind::Broken => "broken",
+            AuditErrorKind::Torn => "torn",
+            AuditErrorKind::HeadMismatch => "head_mismatch",
+            AuditErrorKind::BadKind => "bad_kind",
+        }
+    }
+}
+
+/// A problem with an audit log: its kind, the line (1-based) when there is
+/// one, and a message saying why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditError {
+    kind: AuditErrorKind,
+    line: Option<u64>,
+    message: String,
+}
+
+impl AuditError {
     /// What went wrong.
-    pub kind: AuditErrorKind,
-    /// The line, 1-based.
-    pub line: Option<u64>,
-    /// Why, in words.
-    pub message: String,
+    pub fn kind(&self) -> AuditErrorKind {
+        self.kind
+    }
+    /// The stable code of the kind.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+    /// The line of the log it is about, 1-based, when there is one.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+    /// Why, in words, without the line.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl fmt::Display for AuditError {

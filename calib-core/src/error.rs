@@ -1,9 +1,97 @@
-//! calib's one error type.
+//! calib's error model: one [`Error`] for the numeric core, and one error
+//! type per subsystem that has failures of its own.
 //!
-//! An [`Error`] is small and allocation-free (it is returned from the serving
-//! path): a [`ErrorKind`] plus the position and value that caused it, and the
-//! name of the argument involved. Its `Display` is one line that a person can
-//! act on, e.g. `label 1.5 at index 7 of labels is outside [0, 1]`.
+//! Every error type is opaque — no public fields — and answers the same
+//! questions: `kind()` (an enum, `#[non_exhaustive]`), `code()` (a short
+//! stable string, the kind in `snake_case`) and `Display` (one line a
+//! person can act on, e.g. `label 1.5 at index 7 of labels is outside
+//! [0, 1]`). The bindings and the CLI's JSON output pass the code on
+//! unchanged, so codes are a public contract: they are never renamed, and
+//! new ones are added to the table below.
+//!
+//! | Type | Feature | Kinds | Codes of its own |
+//! |---|---|---|---|
+//! | [`Error`] | always | [`ErrorKind`] | yes |
+//! | `monitor::PackError` | `monitor` + `alloc` | [`ErrorKind`] | no: an [`Error`] and whether the baseline's rows are at fault |
+//! | `rollout::RolloutError` | `rollout` | `RolloutErrorKind` | yes |
+//! | `manifest::ManifestError` | `manifest` | `ManifestErrorKind` | yes |
+//! | `audit::AuditError` | `audit` | `AuditErrorKind` | yes, plus the line of the log |
+//!
+//! # Codes
+//!
+//! A code is unique within its type. Two types share a code only where
+//! they mean the same thing (`bad_model`: the model is not a valid model;
+//! `malformed`: the input is not well-formed), so a caller can branch on
+//! the code alone once it knows which operation failed. A test
+//! (`every_code_is_in_the_table`) fails when this table and the `code()`
+//! functions disagree.
+//!
+//! | Code | Type | Meaning |
+//! |---|---|---|
+//! | `empty_input` | `Error` | an input had no elements |
+//! | `length_mismatch` | `Error` | two inputs that must be the same length are not |
+//! | `non_finite_score` | `Error` | a score given to a fit was NaN or infinite |
+//! | `label_out_of_range` | `Error` | a label was outside [0, 1] (or NaN) |
+//! | `invalid_weight` | `Error` | a weight was negative, NaN or infinite |
+//! | `too_few_samples` | `Error` | fewer samples than the operation needs |
+//! | `unknown_class` | `Error` | a class the model does not know, and no fallback allowed |
+//! | `bad_model` | `Error` | a model file or model value that cannot be used |
+//! | `out_of_bounds` | `Error` | a score outside the map's range under the `error` policy |
+//! | `non_finite_input` | `Error` | a NaN or infinite score at apply time under the `error` policy |
+//! | `probability_out_of_range` | `Error` | a probability given to a metric was outside [0, 1] (or NaN) |
+//! | `invalid_parameter` | `Error` | a parameter (bins, bounds, ε, sketch bytes, …) has an unusable value |
+//! | `buffer_too_small` | `Error` | a caller-provided buffer is too small |
+//! | `unsorted` | `Error` | breakpoints, or an input that must be sorted, are out of order |
+//! | `invalid_config` | `RolloutError` | a rollout config value that cannot work |
+//! | `invalid_window` | `RolloutError` | a window's fields are unusable |
+//! | `invalid_state` | `RolloutError` | a state that does not fit the config |
+//! | `time_went_backwards` | `RolloutError` | a window starts before the previous one ended |
+//! | `duplicate_window` | `RolloutError` | the same window as the previous one |
+//! | `window_in_future` | `RolloutError` | a window ends after the time of the decision |
+//! | `replay_diverged` | `RolloutError` | a replayed decision led to another state than the log recorded |
+//! | `malformed` | `ManifestError` | not a well-formed envelope, statement or predicate |
+//! | `unknown_key` | `ManifestError` | no signature names a key the policy trusts |
+//! | `bad_signature` | `ManifestError` | a trusted key was named, but no signature verifies under it |
+//! | `threshold_not_met` | `ManifestError` | fewer distinct trusted keys signed than the policy requires |
+//! | `unsupported_payload_type` | `ManifestError` | the signed payloadType is not calib's |
+//! | `unsupported_schema` | `ManifestError` | unknown statement type, predicate type or schema version |
+//! | `subject_mismatch` | `ManifestError` | the model (or WASM module) is not the one the manifest names |
+//! | `expired` | `ManifestError` | the manifest's `expires` has passed |
+//! | `rollback` | `ManifestError` | a version lower than the last trusted one, or the same one reused |
+//! | `fingerprint_mismatch` | `ManifestError` | the manifest was made for another core |
+//! | `gates_not_passed` | `ManifestError` | no passing gate report for this model |
+//! | `bad_key` | `ManifestError` | a key file or key that cannot be used |
+//! | `bad_policy` | `ManifestError` | a trust policy that cannot be satisfied or is empty |
+//! | `bad_model` | `ManifestError` | the model bytes are not a valid model |
+//! | `bad_request` | `ManifestError` | a manifest cannot be made from these inputs |
+//! | `io` | `AuditError` | the log could not be read or written |
+//! | `malformed` | `AuditError` | a line is not a record |
+//! | `edited` | `AuditError` | a line does not match its hash, or is not in canonical form |
+//! | `broken` | `AuditError` | a line does not follow the one before it (removed or reordered lines) |
+//! | `torn` | `AuditError` | the last line has no newline: an append was interrupted |
+//! | `head_mismatch` | `AuditError` | the chain's last hash is not the head the caller expected |
+//! | `bad_kind` | `AuditError` | an event kind outside `[a-z0-9._-]{1,64}` |
+//!
+//! # Allocation
+//!
+//! [`Error`] is small and is returned from the serving path. Creating,
+//! re-positioning ([`Error::with_index`]) and formatting one never
+//! allocates, with one exception: with the `alloc` feature an `Error` can
+//! carry a detail string, appended to its message after `": "`, and the
+//! few places that set one allocate it. They are all outside serving a
+//! borrowed map and outside the no-allocator paths (PAV on caller buffers,
+//! metric accumulators, monitor windows):
+//!
+//! - `bad_model` from building a model (`Model::from_json`,
+//!   `Model::from_file`): which map is unusable and why;
+//! - `unknown_class` from `Model::class_map` and from the ĉ bootstrap of
+//!   one class of a sketch: the class name (`format!("{class:?}")`);
+//! - `invalid_parameter` from the `sketch` module: what is wrong with the
+//!   bytes, or why two sketches cannot be merged.
+//!
+//! Without `alloc` an `Error` has no detail field at all, so no error in a
+//! `no_std` build without an allocator can allocate. The other error types
+//! carry an owned message (`String`) and exist only with `alloc` or `std`.
 
 use core::fmt;
 
@@ -114,7 +202,15 @@ impl Error {
     /// A short stable name for the kind (`"label_out_of_range"`), used as the
     /// error code by the bindings and the CLI's JSON output.
     pub fn code(&self) -> &'static str {
-        match self.kind {
+        self.kind.code()
+    }
+}
+
+impl ErrorKind {
+    /// A short stable name for the kind (`"label_out_of_range"`), listed in
+    /// this module's table.
+    pub fn code(self) -> &'static str {
+        match self {
             ErrorKind::EmptyInput => "empty_input",
             ErrorKind::LengthMismatch => "length_mismatch",
             ErrorKind::NonFiniteScore => "non_finite_score",
@@ -192,3 +288,72 @@ impl std::error::Error for Error {}
 
 /// calib's result type.
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
+    /// `(type, code)` for every row of the code table in this module's docs.
+    fn documented() -> BTreeSet<(String, String)> {
+        let mut rows = BTreeSet::new();
+        for line in include_str!("error.rs").lines() {
+            let cells: Vec<&str> = line.trim_start_matches("//!").split('|').map(str::trim).collect();
+            if let [_, code, ty, _meaning, _] = cells[..]
+                && code.starts_with('`')
+                && ty.starts_with('`')
+            {
+                assert!(rows.insert((ty.trim_matches('`').to_string(), code.trim_matches('`').to_string())), "{line}");
+            }
+        }
+        rows
+    }
+
+    /// Appends every `XErrorKind::Variant => "code"` arm under `dir` as
+    /// `("XError", "code")`. Each kind's `code()` must match every variant,
+    /// so these arms are all the codes calib-core has.
+    fn implemented(dir: &Path, out: &mut BTreeSet<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                implemented(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let Some((lhs, rhs)) = line.trim().split_once(" => \"") else { continue };
+                let Some((kind, _variant)) = lhs.split_once("::") else { continue };
+                let (Some(ty), Some(code)) = (kind.strip_suffix("Kind"), rhs.split_once('"').map(|c| c.0)) else {
+                    continue;
+                };
+                if ty.ends_with("Error") && ty.chars().all(char::is_alphanumeric) {
+                    assert!(out.insert((ty.to_string(), code.to_string())), "{} repeats {code}", path.display());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_code_is_in_the_table() {
+        let mut have = BTreeSet::new();
+        implemented(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut have);
+        let table = documented();
+        for ty in ["Error", "RolloutError", "ManifestError", "AuditError"] {
+            assert!(have.iter().any(|(t, _)| t == ty), "no codes found for {ty}");
+        }
+        let missing: Vec<_> = have.difference(&table).collect();
+        let stale: Vec<_> = table.difference(&have).collect();
+        assert!(missing.is_empty() && stale.is_empty(), "not in the table: {missing:?}; not a code: {stale:?}");
+    }
+
+    #[test]
+    fn codes_are_snake_case() {
+        for (_, code) in documented() {
+            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+        }
+    }
+}

@@ -29,7 +29,7 @@ fn check_lines(lines: &[String]) -> audit::ChainCheck {
 
 /// (line, kind) of every problem.
 fn problems(c: &audit::ChainCheck) -> Vec<(u64, K)> {
-    c.problems.iter().map(|p| (p.line.unwrap(), p.kind)).collect()
+    c.problems.iter().map(|p| (p.line().unwrap(), p.kind())).collect()
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn torn_tail_is_reported_and_appends_refuse_it() {
     std::fs::write(&path, &bytes).unwrap();
     assert_eq!(problems(&audit::verify_file(&path).unwrap()), vec![(4, K::Torn)]);
     let e = audit::append(&path, "manifest.signed", json!({})).unwrap_err();
-    assert_eq!(e.kind, K::Torn);
+    assert_eq!(e.kind(), K::Torn);
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "a refused append writes nothing");
 }
 
@@ -136,9 +136,9 @@ fn appends_refuse_an_edited_tail_and_bad_kinds() {
     l[2] = l[2].replace(r#""i":2"#, r#""i":9"#);
     std::fs::write(&path, l.join("\n") + "\n").unwrap();
     let e = audit::append(&path, "manifest.signed", json!({})).unwrap_err();
-    assert_eq!((e.kind, e.line), (K::Edited, Some(3)));
+    assert_eq!((e.kind(), e.line()), (K::Edited, Some(3)));
     for bad in ["", "Manifest", "has space", &"x".repeat(65)] {
-        assert_eq!(audit::append(&path, bad, json!({})).unwrap_err().kind, K::BadKind, "{bad:?}");
+        assert_eq!(audit::append(&path, bad, json!({})).unwrap_err().kind(), K::BadKind, "{bad:?}");
     }
 }
 

@@ -55,7 +55,7 @@ impl AuditLog {
             Err(e) => return Err(CliError::file(path, format!("cannot read: {e}"))),
         };
         let check = audit::verify_chain(&bytes);
-        if let Some(p) = check.problems.iter().find(|p| p.kind != AuditErrorKind::Torn) {
+        if let Some(p) = check.problems.iter().find(|p| p.kind() != AuditErrorKind::Torn) {
             return Err(CliError::file(path, format!("the audit log is damaged: {p} (see `calib audit verify`)")));
         }
         let good_len = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);

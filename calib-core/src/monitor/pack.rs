@@ -170,13 +170,37 @@ pub struct DriftPack {
     pub weekly: Vec<Period>,
 }
 
-/// A drift-pack failure, naming the input it is about.
+/// A drift-pack failure: a core [`Error`] and which input it is about.
+///
+/// Its code is the [`Error`]'s: a drift pack adds no failure of its own,
+/// only whether the rows at fault are the baseline's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackError {
+    baseline: bool,
+    error: Error,
+}
+
+impl PackError {
     /// Whether the error is about the baseline's rows (else the input's).
-    pub baseline: bool,
+    pub fn is_baseline(&self) -> bool {
+        self.baseline
+    }
     /// The error; its index is the row of that input.
-    pub error: Error,
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+    /// The kind of the error.
+    pub fn kind(&self) -> ErrorKind {
+        self.error.kind()
+    }
+    /// The stable code of the error (see [`crate::error`]).
+    pub fn code(&self) -> &'static str {
+        self.error.code()
+    }
+    /// The error, without saying which input it is about.
+    pub fn into_error(self) -> Error {
+        self.error
+    }
 }
 
 impl From<Error> for PackError {
@@ -184,6 +208,18 @@ impl From<Error> for PackError {
         PackError { baseline: false, error }
     }
 }
+
+impl core::fmt::Display for PackError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.baseline {
+            f.write_str("baseline: ")?;
+        }
+        write!(f, "{}", self.error)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PackError {}
 
 struct Run {
     summary: WindowSummary,
