@@ -29,8 +29,8 @@ export declare class Calibrator {
   apply(score: number, cls?: string | null): number
   /**
    * Calibrates a batch of scores of one class into a new `Float64Array`.
-   * A `Float64Array` is read in place (no copy). An error names the
-   * index of the offending score.
+   * An error names the index of the offending score. (calib-node reads
+   * a `Float64Array` in place; calib-wasm copies it into its memory.)
    */
   applyBatch(scores: Float64Array | Float32Array | number[], cls?: string | null): Float64Array
   /** The classes that have a map of their own, in sorted order. */
@@ -99,9 +99,9 @@ export declare function ece(probs: Float64Array | Float32Array | number[], label
 export declare function evaluate(probs: Float64Array | Float32Array | number[], labels: Float64Array | Float32Array | number[], bins?: number, weights?: Float64Array | Float32Array | number[]): Metrics
 
 /**
- * The binning-core fingerprint of the calib-core this addon links: SHA-256
- * over the core's outputs on its built-in conformance inputs, as 64
- * lowercase hex digits. Every runtime linking the same core reports the
+ * The binning-core fingerprint of the calib-core this package links:
+ * SHA-256 over the core's outputs on its built-in conformance inputs, as
+ * 64 lowercase hex digits. Every runtime linking the same core reports the
  * same value; a manifest made for another core is refused.
  */
 export declare function fingerprint(): string
@@ -183,7 +183,8 @@ export interface TrustOptions {
   requireGateReport?: boolean
   /**
    * The time to check expiry against, in milliseconds since the Unix epoch
-   * (as `Date.now()`). Default: the system clock.
+   * (as `Date.now()`). Default: the current time (the system clock in
+   * Node, `Date.now()` in WebAssembly).
    */
   now?: number
 }

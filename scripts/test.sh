@@ -67,7 +67,7 @@ cargo build -p calib-core --no-default-features --features monitor,alloc --targe
 cargo build -p calib-core --no-default-features --features sketch --target "$NOSTD_TARGET" --locked
 
 step "docs (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc -p calib-core -p calib-cli -p calib-js --no-deps --locked
 
 step "the release calib has no test-only switches (CALIB_CRASH_AT, CALIB_CHAOS_SABOTAGE)"
 # They exist only with calib-cli's `test-hooks` feature, which only the tests'

@@ -1,9 +1,6 @@
-//! The `Calibrator` class: a loaded calib-core [`Model`] and the clamp-rate
-//! counts of what it has calibrated.
+//! The `Calibrator` class over calib-js's [`calib_js::Calibrator`].
 
-use crate::convert::{FloatsArg, NumberArg, Result, StringArg, core_error, floats, number, opt_string, string};
-use calib_core::map::ApplyStats;
-use calib_core::model::Model;
+use crate::convert::{FloatsArg, NumberArg, Result, StringArg, ToArg, opt, throw};
 use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
@@ -13,18 +10,7 @@ use napi_derive::napi;
 /// a missing class are served by the global map. Every score calibrated is
 /// counted (see `stats()`), so a service can watch its clamp rate.
 #[napi]
-pub struct Calibrator {
-    model: Model,
-    stats: ApplyStats,
-    /// The loader's trust state after a `fromManifest`, as JSON.
-    trust_state: Option<String>,
-}
-
-impl Calibrator {
-    pub(crate) fn new(model: Model, trust_state: Option<String>) -> Calibrator {
-        Calibrator { model, stats: ApplyStats::default(), trust_state }
-    }
-}
+pub struct Calibrator(pub(crate) calib_js::Calibrator);
 
 /// Counts of the scores a calibrator has calibrated since it was loaded or
 /// its stats were last reset.
@@ -46,9 +32,7 @@ impl Calibrator {
     /// Throws `bad_model` for anything calib would not serve.
     #[napi(factory, js_name = "fromJSON")]
     pub fn from_json(#[napi(ts_arg_type = "string")] text: StringArg<'_>) -> Result<Calibrator> {
-        let text = string("text", text)?;
-        let model = Model::from_json(&text).map_err(core_error)?;
-        Ok(Calibrator::new(model, None))
+        calib_js::Calibrator::from_json(text.arg()).map(Calibrator).map_err(throw)
     }
 
     /// Calibrated probability of one score, with the map of `cls`
@@ -59,37 +43,31 @@ impl Calibrator {
         #[napi(ts_arg_type = "number")] score: NumberArg<'_>,
         #[napi(ts_arg_type = "string | null")] cls: Option<StringArg<'_>>,
     ) -> Result<f64> {
-        let score = number("score", score)?;
-        let cls = opt_string("cls", cls)?;
-        self.model.map(cls.as_deref()).apply_counted(score, &mut self.stats).map_err(core_error)
+        self.0.apply(score.arg(), opt(cls)).map_err(throw)
     }
 
     /// Calibrates a batch of scores of one class into a new `Float64Array`.
-    /// A `Float64Array` is read in place (no copy). An error names the
-    /// index of the offending score.
+    /// An error names the index of the offending score. (calib-node reads
+    /// a `Float64Array` in place; calib-wasm copies it into its memory.)
     #[napi(ts_return_type = "Float64Array")]
     pub fn apply_batch(
         &mut self,
         #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] scores: FloatsArg<'_>,
         #[napi(ts_arg_type = "string | null")] cls: Option<StringArg<'_>>,
     ) -> Result<Float64Array> {
-        let scores = floats("scores", scores)?;
-        let cls = opt_string("cls", cls)?;
-        let mut out = vec![0.0; scores.len()];
-        self.model.apply_batch(cls.as_deref(), &scores, &mut out, &mut self.stats).map_err(core_error)?;
-        Ok(Float64Array::new(out))
+        self.0.apply_batch(scores.arg(), opt(cls)).map(Float64Array::new).map_err(throw)
     }
 
     /// The classes that have a map of their own, in sorted order.
     #[napi]
     pub fn classes(&self) -> Vec<String> {
-        self.model.classes().map(str::to_string).collect()
+        self.0.classes()
     }
 
     /// The counts of everything calibrated since loading or `resetStats()`.
     #[napi]
     pub fn stats(&self) -> ApplyCounts {
-        let s = &self.stats;
+        let s = self.0.stats();
         ApplyCounts {
             n: s.n as f64,
             out_of_range: s.out_of_range as f64,
@@ -101,7 +79,7 @@ impl Calibrator {
     /// Starts a new counting window.
     #[napi]
     pub fn reset_stats(&mut self) {
-        self.stats = ApplyStats::default();
+        self.0.reset_stats();
     }
 
     /// After `fromManifest`: the trust state to persist and pass as
@@ -109,6 +87,6 @@ impl Calibrator {
     /// `null` for a calibrator loaded with `fromJSON`.
     #[napi]
     pub fn trust_state(&self) -> Option<String> {
-        self.trust_state.clone()
+        self.0.trust_state().map(str::to_string)
     }
 }

@@ -7,25 +7,29 @@
 //! manifests with the core's verified loader, reports the core's
 //! fingerprint and computes rollout buckets.
 //!
-//! This crate **only converts**: JavaScript numbers, strings and typed
-//! arrays in, calib-core calls, numbers, typed arrays and errors out. Any
-//! numeric behaviour a binding needs belongs in calib-core.
+//! This crate holds **only the napi exports**: each one turns its napi
+//! arguments into calib-js arguments, calls the calib-js function of the
+//! same name and turns the result into JavaScript values. The JavaScript
+//! API itself (which argument may be what, the 2^53 count rule, the
+//! millisecond clock, the trust policy of `fromManifest`, the messages) is
+//! calib-js's, shared with calib-wasm; the numbers are calib-core's.
 //!
-//! The JavaScript API is the one calib-wasm also implements; it is written
-//! down in `tests/js/API.md`, and `tests/js/calib.test.mjs` tests both.
+//! The API is written down in `tests/js/API.md`, and
+//! `tests/js/calib.test.mjs` tests both packages.
 //!
 //! ## Errors
 //!
-//! Every thrown value is a JS `Error` with a string `code`: calib-core's
-//! [`Error::code`](calib_core::Error::code) (`"bad_model"`,
-//! `"probability_out_of_range"`, …) and its one-line message; the manifest
-//! loader's `ManifestError::code` (`"bad_signature"`, `"rollback"`, …); or
-//! `"invalid_argument"` when an argument has the wrong JavaScript type.
+//! Every thrown value is a JS `Error` with a string `code`, calib-js's
+//! [`Error::code`](calib_js::Error::code): calib-core's `"bad_model"`,
+//! `"probability_out_of_range"`, …, the manifest loader's
+//! `"bad_signature"`, `"rollback"`, …, or `"invalid_argument"` when an
+//! argument has the wrong JavaScript type.
 //!
 //! ## Panics
 //!
-//! None reach JavaScript: no conversion unwraps user input, and the core's
-//! load, apply, metric and manifest paths return errors rather than panic
+//! None reach JavaScript: no conversion here or in calib-js unwraps user
+//! input, and the core's load, apply, metric and manifest paths return
+//! errors rather than panic
 //! (tests/js/calib.test.mjs throws random and damaged inputs at every
 //! export). One way to bring the process down remains, in the core: a huge
 //! `bins` makes the metrics allocate O(bins) memory, and a failed allocation

@@ -1,42 +1,8 @@
-//! The metric functions: each converts its arguments and calls the
-//! calib-core function of the same name.
+//! The metric functions, each calib-js's function of the same name.
 
-use crate::convert::{
-    Floats, FloatsArg, INVALID_ARGUMENT, NumberArg, Result, StringArg, core_error, count, count_usize, floats, number,
-    opt_floats, string,
-};
-use calib_core::binning::{BinStrategy, DEFAULT_BINS};
-use calib_core::metrics;
+use crate::convert::{FloatsArg, NumberArg, Result, StringArg, ToArg, opt, throw};
+use calib_js::metrics::{self, Binned};
 use napi_derive::napi;
-
-/// The arguments every binned metric takes, converted.
-struct Input<'a> {
-    probs: Floats<'a>,
-    labels: Floats<'a>,
-    weights: Option<Floats<'a>>,
-}
-
-fn input<'a>(probs: FloatsArg<'a>, labels: FloatsArg<'a>, weights: Option<FloatsArg<'a>>) -> Result<Input<'a>> {
-    Ok(Input {
-        probs: floats("probs", probs)?,
-        labels: floats("labels", labels)?,
-        weights: opt_floats("weights", weights)?,
-    })
-}
-
-type Binned = fn(&[f64], &[f64], Option<&[f64]>, usize) -> calib_core::Result<f64>;
-
-fn binned<'a>(
-    f: Binned,
-    probs: FloatsArg<'a>,
-    labels: FloatsArg<'a>,
-    bins: Option<NumberArg<'a>>,
-    weights: Option<FloatsArg<'a>>,
-) -> Result<f64> {
-    let i = input(probs, labels, weights)?;
-    let k = count_usize("bins", bins, DEFAULT_BINS)?;
-    f(&i.probs, &i.labels, i.weights.as_deref(), k).map_err(core_error)
-}
 
 /// Expected calibration error over `bins` equal-width bins (default 15).
 #[napi]
@@ -46,7 +12,7 @@ pub fn ece(
     #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<f64> {
-    binned(metrics::ece, probs, labels, bins, weights)
+    metrics::binned(Binned::Ece, probs.arg(), labels.arg(), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Adaptive ECE over `bins` equal-mass bins (default 15).
@@ -57,7 +23,7 @@ pub fn aece(
     #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<f64> {
-    binned(metrics::aece, probs, labels, bins, weights)
+    metrics::binned(Binned::Aece, probs.arg(), labels.arg(), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Maximum calibration error over the non-empty of `bins` equal-width bins.
@@ -68,7 +34,7 @@ pub fn mce(
     #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<f64> {
-    binned(metrics::mce, probs, labels, bins, weights)
+    metrics::binned(Binned::Mce, probs.arg(), labels.arg(), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Debiased L2 calibration error over `bins` equal-mass bins (default 15).
@@ -79,7 +45,7 @@ pub fn dece(
     #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<f64> {
-    binned(metrics::dece, probs, labels, bins, weights)
+    metrics::binned(Binned::Dece, probs.arg(), labels.arg(), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Brier score: the (weighted) mean of `(p − y)²`.
@@ -89,8 +55,7 @@ pub fn brier(
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<f64> {
-    let i = input(probs, labels, weights)?;
-    metrics::brier(&i.probs, &i.labels, i.weights.as_deref()).map_err(core_error)
+    metrics::brier(probs.arg(), labels.arg(), opt(weights)).map_err(throw)
 }
 
 /// Log-loss, with probabilities clipped to `[1e-15, 1 − 1e-15]`.
@@ -100,8 +65,7 @@ pub fn log_loss(
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] labels: FloatsArg<'_>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<f64> {
-    let i = input(probs, labels, weights)?;
-    metrics::log_loss(&i.probs, &i.labels, i.weights.as_deref()).map_err(core_error)
+    metrics::log_loss(probs.arg(), labels.arg(), opt(weights)).map_err(throw)
 }
 
 /// Every metric of one set of probabilities, with one K.
@@ -134,9 +98,7 @@ pub fn evaluate(
     #[napi(ts_arg_type = "number")] bins: Option<NumberArg<'_>>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<Metrics> {
-    let i = input(probs, labels, weights)?;
-    let k = count_usize("bins", bins, DEFAULT_BINS)?;
-    let m = metrics::evaluate(&i.probs, &i.labels, i.weights.as_deref(), k).map_err(core_error)?;
+    let m = metrics::evaluate(probs.arg(), labels.arg(), opt(bins), opt(weights)).map_err(throw)?;
     Ok(Metrics {
         n: m.n as f64,
         ece: m.ece,
@@ -180,20 +142,9 @@ pub fn reliability_bins(
     #[napi(ts_arg_type = "'equal_width' | 'equal_mass'")] strategy: Option<StringArg<'_>>,
     #[napi(ts_arg_type = "Float64Array | Float32Array | number[]")] weights: Option<FloatsArg<'_>>,
 ) -> Result<Vec<ReliabilityBin>> {
-    let i = input(probs, labels, weights)?;
-    let k = count_usize("bins", bins, DEFAULT_BINS)?;
-    let strategy = match strategy.map(|s| string("strategy", s)).transpose()?.as_deref() {
-        None | Some("equal_width") => BinStrategy::EqualWidth,
-        Some("equal_mass") => BinStrategy::EqualMass,
-        Some(other) => {
-            return Err(napi::Error::new(
-                INVALID_ARGUMENT,
-                format!("strategy must be \"equal_width\" or \"equal_mass\", got {other:?}"),
-            ));
-        }
-    };
-    let bins = metrics::reliability_bins(&i.probs, &i.labels, i.weights.as_deref(), k, strategy).map_err(core_error)?;
+    let bins = metrics::reliability_bins(probs.arg(), labels.arg(), opt(bins), opt(strategy), opt(weights));
     Ok(bins
+        .map_err(throw)?
         .into_iter()
         .map(|b| ReliabilityBin {
             lower: b.lower,
@@ -215,8 +166,5 @@ pub fn tau(
     #[napi(ts_arg_type = "number")] k: NumberArg<'_>,
     #[napi(ts_arg_type = "number")] c_hat: NumberArg<'_>,
 ) -> Result<f64> {
-    let n = count("n", Some(n), 0)?;
-    let k = count_usize("k", Some(k), 0)?;
-    let c_hat = number("cHat", c_hat)?;
-    Ok(metrics::tau(n, k, c_hat))
+    metrics::tau(n.arg(), k.arg(), c_hat.arg()).map_err(throw)
 }

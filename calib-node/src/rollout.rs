@@ -1,15 +1,16 @@
 //! The core's identity and rollout bucketing: `fingerprint`, `bucket`, `included`.
 
-use crate::convert::{INVALID_ARGUMENT, NumberArg, Result, StringArg, count, string};
+use crate::convert::{NumberArg, Result, StringArg, ToArg, throw};
+use calib_js::rollout;
 use napi_derive::napi;
 
-/// The binning-core fingerprint of the calib-core this addon links: SHA-256
-/// over the core's outputs on its built-in conformance inputs, as 64
-/// lowercase hex digits. Every runtime linking the same core reports the
+/// The binning-core fingerprint of the calib-core this package links:
+/// SHA-256 over the core's outputs on its built-in conformance inputs, as
+/// 64 lowercase hex digits. Every runtime linking the same core reports the
 /// same value; a manifest made for another core is refused.
 #[napi]
 pub fn fingerprint() -> String {
-    calib_core::fingerprint::core_fingerprint().to_hex()
+    rollout::fingerprint()
 }
 
 /// The rollout bucket of `key` under `salt`, in `[0, 10000)`: the first 4
@@ -20,7 +21,7 @@ pub fn bucket(
     #[napi(ts_arg_type = "string")] salt: StringArg<'_>,
     #[napi(ts_arg_type = "string")] key: StringArg<'_>,
 ) -> Result<u32> {
-    Ok(calib_core::bucket::bucket(&string("salt", salt)?, &string("key", key)?))
+    rollout::bucket(salt.arg(), key.arg()).map_err(throw)
 }
 
 /// Whether `key` is in a rollout at `percent` % (whole percents): `bucket(salt, key) < percent × 100`.
@@ -31,10 +32,5 @@ pub fn included(
     #[napi(ts_arg_type = "string")] key: StringArg<'_>,
     #[napi(ts_arg_type = "number")] percent: NumberArg<'_>,
 ) -> Result<bool> {
-    let salt = string("salt", salt)?;
-    let key = string("key", key)?;
-    let p = count("percent", Some(percent), 0)?;
-    let p = u32::try_from(p)
-        .map_err(|_| napi::Error::new(INVALID_ARGUMENT, format!("percent must be at most {}, got {p}", u32::MAX)))?;
-    Ok(calib_core::bucket::included(&salt, &key, p))
+    rollout::included(salt.arg(), key.arg(), percent.arg()).map_err(throw)
 }

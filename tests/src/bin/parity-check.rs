@@ -81,7 +81,7 @@ fn main() -> ExitCode {
         }));
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for binding in ["calib-py", "calib-node", "calib-wasm"] {
+    for binding in ["calib-py", "calib-js", "calib-node", "calib-wasm"] {
         let d = root.join(binding).join("src");
         if d.exists() {
             failures.extend(parity::lint_binding(&d));
