@@ -320,7 +320,7 @@ fn check_kind(kind: &str) -> Result<(), AuditError> {
 }
 
 /// RFC 3339 (UTC) of a time.
-fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     time::OffsetDateTime::from(t)
         .format(&time::format_description::well_known::Rfc3339)
         .expect("a SystemTime within RFC 3339's years formats")

@@ -16,6 +16,7 @@
 //! | `rollout::RolloutError` | `rollout` | `RolloutErrorKind` | yes |
 //! | `manifest::ManifestError` | `manifest` | `ManifestErrorKind` | yes |
 //! | `audit::AuditError` | `audit` | `AuditErrorKind` | yes, plus the line of the log |
+//! | `rollout::store::StoreError` | `rollout-store` | `StoreErrorKind` | yes, plus the file it concerns |
 //!
 //! # Codes
 //!
@@ -71,6 +72,14 @@
 //! | `torn` | `AuditError` | the last line has no newline: an append was interrupted |
 //! | `head_mismatch` | `AuditError` | the chain's last hash is not the head the caller expected |
 //! | `bad_kind` | `AuditError` | an event kind outside `[a-z0-9._-]{1,64}` |
+//! | `io` | `StoreError` | a rollout's state file, log or lock file could not be read, written, synced or locked |
+//! | `locked` | `StoreError` | another process holds the rollout's lock |
+//! | `already_exists` | `StoreError` | `init` on a state file that already exists |
+//! | `bad_state_file` | `StoreError` | not a state file this calib reads, or its config or state is unusable |
+//! | `damaged_log` | `StoreError` | the audit log failed verification, or a rollout record in it is unreadable or out of sequence |
+//! | `disagree` | `StoreError` | the state file and the audit log disagree beyond one recoverable decision |
+//! | `log_changed` | `StoreError` | the audit log changed under a step |
+//! | `window_rejected` | `StoreError` | the controller refused the window (the `RolloutError` is attached) |
 //!
 //! # Allocation
 //!

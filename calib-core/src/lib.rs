@@ -409,6 +409,9 @@
 //! - `rollout`: the staged canary controller (`rollout` module): a pure
 //!   step function from state, window and time to the next state, the
 //!   decision and its reasons; implies `alloc` and `bucket`.
+//! - `rollout-store`: the rollout's durable store (`rollout::store`): state
+//!   file, decision log in the audit chain, lock and crash protocol, one
+//!   call per `init`/`step`/`status`; implies `std`, `rollout` and `audit`.
 //! - `monitor`: drift monitoring (`monitor` module): streaming window
 //!   accumulators over caller buffers, alert rules, the Prometheus text
 //!   exposition; no_std without an allocator. With `alloc`, owned window

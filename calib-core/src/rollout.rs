@@ -8,8 +8,10 @@
 //! numbers, so the same inputs always give the same decisions: a recorded
 //! log can be replayed ([`Controller::replay`]) and a whole timeline can be
 //! simulated offline ("how would it have decided on last week's data?").
-//! Durable storage and the decision log are the caller's job (the `calib
-//! rollout` command does both, crash-safely).
+//! Durable storage and the decision log are kept apart from it, in
+//! [`store`] (feature `rollout-store`): the state file, the audit chain and
+//! the crash protocol that the `calib rollout` command and a serving binary
+//! share.
 //!
 //! ```
 //! use calib_core::rollout::{Config, Controller, Decision, Phase, WindowReport};
@@ -76,6 +78,8 @@ mod config;
 mod next;
 mod state;
 mod step;
+#[cfg(feature = "rollout-store")]
+pub mod store;
 mod window;
 
 pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity};
