@@ -1,8 +1,10 @@
 //! `calib rollout`: the staged canary controller from the command line.
 //!
-//! The decisions are calib-core's (`calib_core::rollout`); this module
-//! reads configs, windows and scenarios, keeps the state file and the
-//! decision log crash-safe (see `store`), and prints.
+//! The decisions are calib-core's (`calib_core::rollout`), and so is the
+//! durable store (`calib_core::rollout::store`: the state file, the decision
+//! log and the crash protocol, one call per command). This module parses
+//! arguments, reads configs, windows and scenarios, calls the core, and
+//! prints.
 //!
 //! Exit codes of `step`: 0 hold, 10 advance, 20 revert, 30 publish; every
 //! command exits 2 on bad input.
@@ -12,21 +14,21 @@
 //! that a crash anywhere loses no decision and applies none twice. The
 //! points, in order: `init-logged`, `step-decided`, `step-log-torn` (half a
 //! record written), `step-logged`, `state-temp-written`, `state-renamed`,
-//! `step-saved`. Unset, it costs one environment lookup per point. The
-//! switch exists only in a build with the `test-hooks` feature, which only
-//! the tests turn on (`tests/src/binary.rs`); the shipped binary has none.
+//! `step-saved` (`calib_core::rollout::store::CrashPoint`; the store reports
+//! them to an observer, which here reads the switch). Unset, it costs one
+//! environment lookup per point. The switch exists only in a build with the
+//! `test-hooks` feature, which only the tests turn on (`tests/src/binary.rs`);
+//! the shipped binary has none.
 
-mod chain;
 mod report;
-mod store;
 
 use crate::io::CliError;
+use calib_core::rollout::store::{CrashPoint, Notice, Observer, Store, StoreError, StoreErrorKind};
 use calib_core::rollout::{Config, Controller, Decision, RolloutError, RolloutErrorKind, State, WindowReport};
-use chain::AuditLog;
 use clap::{Args, Subcommand};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
-use store::{InitRecord, KIND_INIT, StateFile};
+use std::path::Path;
+use std::path::PathBuf;
 use time::OffsetDateTime;
 
 #[derive(Args, Debug)]
@@ -139,22 +141,64 @@ pub fn run(args: RolloutArgs) -> Result<u8, CliError> {
 /// with the `test-hooks` feature (the tests' build) reads the switch; a
 /// shipped `calib` has no crash points at all.
 #[cfg(feature = "test-hooks")]
-pub(crate) fn crashing_at(point: &str) -> bool {
+fn crashing_at(point: &str) -> bool {
     std::env::var_os("CALIB_CRASH_AT").is_some_and(|v| v == point)
 }
 
 /// Without `test-hooks` no point is ever named.
 #[cfg(not(feature = "test-hooks"))]
-pub(crate) fn crashing_at(_point: &str) -> bool {
+fn crashing_at(_point: &str) -> bool {
     false
 }
 
 /// Aborts the process at `point` when `CALIB_CRASH_AT` names it (tests only).
-pub(crate) fn crash_point(point: &str) {
+fn crash_point(point: &str) {
     if crashing_at(point) {
         #[cfg(feature = "test-hooks")]
         eprintln!("calib: CALIB_CRASH_AT={point}: aborting");
         std::process::abort();
+    }
+}
+
+/// How the CLI watches a store operation: the store's notices go to stderr,
+/// and its crash points go to the test-only switch.
+struct Terminal;
+
+impl Observer for Terminal {
+    fn reached(&mut self, point: CrashPoint) {
+        crash_point(point.name());
+    }
+
+    fn tear_append(&mut self) -> bool {
+        crashing_at(CrashPoint::StepLogTorn.name())
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        match notice {
+            Notice::AdoptedInit { record } => {
+                eprintln!("calib: adopting init record {record} left by an interrupted init")
+            }
+            Notice::RecoveredDecision { seq } => eprintln!(
+                "calib: recovered decision {seq} from the audit log (the previous step stopped before saving the state)"
+            ),
+            Notice::DroppedTornTail { log, bytes } => eprintln!(
+                "calib: dropped a torn last line ({bytes} bytes) from {}: an append interrupted by a crash, never acknowledged",
+                log.display()
+            ),
+            other => eprintln!("calib: {other:?}"),
+        }
+    }
+}
+
+/// A store error as the CLI reports it: the file, then the store's message
+/// (the lock's in the CLI's words).
+fn store_error(e: StoreError) -> CliError {
+    match e.kind() {
+        StoreErrorKind::Locked => CliError::file(
+            e.path(),
+            "another `calib rollout` is working on this state (its lock is held); try again when it is done",
+        ),
+        _ => CliError::file(e.path(), e.message()),
     }
 }
 
@@ -222,10 +266,6 @@ fn explain(e: &RolloutError, w: &WindowReport, state: &State) -> String {
     }
 }
 
-fn absolute(path: &Path) -> Result<PathBuf, CliError> {
-    std::path::absolute(path).map_err(|e| CliError::file(path, format!("cannot resolve the path: {e}")))
-}
-
 fn read_text(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))
 }
@@ -269,13 +309,6 @@ fn init(a: InitArgs) -> Result<u8, CliError> {
     let config = load_config(&a.config)?;
     refuse_bad_plan(&a.config, &config)?;
     let now = now_ms(&a.now)?;
-    let _lock = store::Lock::take(&a.state)?;
-    if a.state.exists() {
-        return Err(CliError::file(
-            &a.state,
-            "already exists: a rollout is initialised once (a new manifest version gets a new state file)",
-        ));
-    }
     let manifest = match &a.manifest {
         Some(m) => {
             let bytes = std::fs::read(m).map_err(|e| CliError::file(m, format!("cannot read: {e}")))?;
@@ -283,59 +316,13 @@ fn init(a: InitArgs) -> Result<u8, CliError> {
         }
         None => None,
     };
-    let audit_log = match &a.audit {
-        Some(p) => absolute(p)?.display().to_string(),
-        None => {
-            let stem = a.state.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            format!("{stem}.audit.jsonl")
-        }
-    };
-    let controller = Controller::new(config.clone()).map_err(|e| CliError::file(&a.config, e))?;
-    let state = controller.initial_state();
-    let record = InitRecord {
-        state_file: absolute(&a.state)?.display().to_string(),
-        config: config.clone(),
-        manifest: manifest.clone(),
-        state_sha256: state.digest_hex(),
-        now_ms: now,
-    };
-    let mut sf = StateFile {
-        schema_version: store::SCHEMA_VERSION,
-        rollout_id: String::new(),
-        manifest,
-        audit_log,
-        seq: 0,
-        head: String::new(),
-        config,
-        state,
-    };
-    let log_path = sf.log_path(&a.state);
-    let mut log = AuditLog::open(&log_path)?;
-    // A crash between the init record and the state file leaves the record
-    // last in the log with no state: adopt it rather than start a second one.
-    let adopted = log.entries().last().filter(|e| {
-        e.kind == KIND_INIT
-            && serde_json::from_value::<InitRecord>(e.data.clone())
-                .is_ok_and(|r| InitRecord { now_ms: now, ..r } == record)
-    });
-    let id = match adopted {
-        Some(e) => {
-            eprintln!("calib: adopting init record {} left by an interrupted init", e.hash);
-            e.hash.clone()
-        }
-        None => {
-            let data = serde_json::to_value(&record).expect("an init record serialises");
-            let id = log.append(KIND_INIT, data, now)?;
-            crash_point("init-logged");
-            id
-        }
-    };
-    sf.rollout_id = id.clone();
-    sf.head = id;
-    sf.save(&a.state)?;
-    outln!("rollout {} initialised at off (0 % of traffic)", sf.rollout_id);
+    let controller = Controller::new(config).map_err(|e| CliError::file(&a.config, e))?;
+    let done = Store::new(&a.state)
+        .init(&controller, manifest, a.audit.as_deref(), now, &mut Terminal)
+        .map_err(store_error)?;
+    outln!("rollout {} initialised at off (0 % of traffic)", done.rollout_id);
     outln!("state      {}", a.state.display());
-    outln!("audit log  {}", log_path.display());
+    outln!("audit log  {}", done.log_path.display());
     Ok(0)
 }
 
@@ -344,44 +331,14 @@ fn step(a: StepArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::file(&a.window, format!("not a window: {e}")))?;
     let window = window_json.report().map_err(|e| CliError::file(&a.window, e))?;
     let now = now_ms(&a.now)?;
-    let _lock = store::Lock::take(&a.state)?;
-    let mut sf = StateFile::load(&a.state)?;
-    let controller = sf.controller(&a.state)?;
-    let log_path = sf.log_path(&a.state);
-    let mut log = AuditLog::open(&log_path)?;
-    if store::reconcile(&mut sf, &a.state, &log)? {
-        eprintln!(
-            "calib: recovered decision {} from the audit log (the previous step stopped before saving the state)",
-            sf.seq
-        );
-    }
-    let before = sf.state.phase;
-    let step = controller
-        .step(&sf.state, &window, now)
-        .map_err(|e| CliError::file(&a.window, explain(&e, &window, &sf.state)))?;
-    crash_point("step-decided");
-    let entry = report::Entry::new(sf.seq, &window, before, &step);
-    let record = serde_json::json!({
-        "rollout": sf.rollout_id,
-        "seq": sf.seq + 1,
-        "now_ms": now,
-        "window": window,
-        "stage_before": entry.stage_before,
-        "stage_after": entry.stage_after,
-        "verdict": step.verdict,
-        "decision": step.decision,
-        "reasons": step.reasons,
-        "state_sha256": step.state.digest_hex(),
-    });
-    let hash = log.append(store::KIND_DECISION, record, now)?;
-    crash_point("step-logged");
-    sf.state = step.state.clone();
-    sf.seq += 1;
-    sf.head = hash;
-    sf.save(&a.state)?;
-    crash_point("step-saved");
+    let done =
+        Store::new(&a.state).step(&window, now, &mut Terminal).map_err(|e| match (e.rollout_error(), e.state()) {
+            (Some(refused), Some(state)) => CliError::file(&a.window, explain(refused, &window, state)),
+            _ => store_error(e),
+        })?;
+    let entry = report::Entry::new(done.index, &window, done.before, &done.step);
     report::print_entries(std::slice::from_ref(&entry), a.json, true);
-    Ok(exit_code(step.decision))
+    Ok(exit_code(done.step.decision))
 }
 
 #[derive(Debug, Deserialize)]

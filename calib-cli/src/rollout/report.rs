@@ -1,11 +1,10 @@
 //! Printing decisions, plans and status, as text for people and JSON for
 //! machines. Nothing is decided here.
 
-use super::chain::AuditLog;
-use super::format_time;
-use super::store::{self, StateFile};
+use super::{format_time, store_error};
 use crate::io::CliError;
 use calib_core::gate::{GateKind, Verdict};
+use calib_core::rollout::store::Store;
 use calib_core::rollout::{
     Config, Counter, Decision, NextStep, Phase, Plan, ProblemSeverity, Reason, Step, WindowReport,
 };
@@ -215,38 +214,16 @@ struct StatusJson<'a> {
     replay_matches: bool,
 }
 
-/// `calib rollout status`: reads only. The log's chain is verified and its
-/// decisions replayed from the initial state; the result must equal the
-/// state file (or be one decision ahead, which the next step recovers).
+/// `calib rollout status`: reads only. The core's store verifies the log's
+/// chain and replays its decisions from the initial state; the result must
+/// equal the state file (or be one decision ahead, which the next step
+/// recovers).
 pub fn status(path: &Path, json: bool) -> Result<u8, CliError> {
-    let sf = StateFile::load(path)?;
-    let controller = sf.controller(path)?;
-    let log_path = sf.log_path(path);
-    let log = AuditLog::open(&log_path)?;
-    let records = store::decisions(&log, &sf.rollout_id, &log_path)?;
-    let applied = usize::try_from(sf.seq).unwrap_or(usize::MAX);
-    let pending = match records.len().checked_sub(applied) {
-        Some(0) => false,
-        Some(1) => true,
-        _ => {
-            return Err(CliError::file(
-                path,
-                format!("state and audit log disagree: {} decisions applied, {} logged", sf.seq, records.len()),
-            ));
-        }
-    };
-    let replayed = controller
-        .replay_verified(
-            &controller.initial_state(),
-            records[..applied].iter().map(|(_, r)| (&r.window, r.now_ms, r.state_sha256.as_str())),
-        )
-        .map_err(|e| CliError::file(&log_path, e))?;
-    let replay_matches = replayed == sf.state;
-    if !replay_matches {
-        return Err(CliError::file(path, "the state differs from the replay of its audit log"));
-    }
+    let status = Store::new(path).status().map_err(store_error)?;
+    let sf = &status.file;
+    let (log_path, pending) = (&status.log_path, status.pending_recovery);
     let s = &sf.state;
-    let next = next_text(controller.next_step(s));
+    let next = next_text(status.next);
     if json {
         let out = StatusJson {
             rollout_id: &sf.rollout_id,
@@ -257,9 +234,10 @@ pub fn status(path: &Path, json: bool) -> Result<u8, CliError> {
             state: s,
             next,
             audit_log: log_path.display().to_string(),
-            log_records: log.entries().len(),
+            log_records: status.log_records,
             pending_recovery: pending,
-            replay_matches,
+            // A state that differs from the replay is refused above.
+            replay_matches: true,
         };
         outln!("{}", serde_json::to_string_pretty(&out).expect("status serialises"));
         return Ok(0);
@@ -304,10 +282,10 @@ pub fn status(path: &Path, json: bool) -> Result<u8, CliError> {
     outln!(
         "audit log  {}: {} records, chain verified; replaying its {} decisions gives this state{}{}",
         log_path.display(),
-        log.entries().len(),
+        status.log_records,
         sf.seq,
         if pending { "; one more decision is logged but not yet in the state (the next step applies it)" } else { "" },
-        if log.torn_tail() { "; a torn last line (never acknowledged) is ignored" } else { "" }
+        if status.torn_tail { "; a torn last line (never acknowledged) is ignored" } else { "" }
     );
     Ok(0)
 }
