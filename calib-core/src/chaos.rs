@@ -23,14 +23,15 @@
 //!
 //! # From a monitored window to the controller
 //!
-//! [`window_report`] turns a window into the controller's measurements. A
-//! window whose scores the candidate refused (an `error` policy: a NaN
-//! storm) has no AECE, shift or Recall@50 — the gates would say `Error`,
-//! which the controller treats as no data. A window whose clamp-rate or
-//! merged-bin alert fires at `fail` has no AECE: the AECE the gate is
-//! defined by (K equal-mass bins, over scores the map was fitted for) is
-//! not what such a window can measure. Both hold the rollout; neither can
-//! advance it.
+//! [`window_report`] hands a window to [`WindowReport::measure`], the one
+//! rule for a window's measurements that the CLI's simulated rollout and a
+//! live canary use too. A window whose scores the candidate refused (an
+//! `error` policy: a NaN storm) has no AECE, shift or Recall@50 — the gates
+//! would say `Error`, which the controller treats as no data. A window
+//! whose clamp-rate or merged-bin alert fires at `fail` has no AECE: the
+//! AECE the gate is defined by (K equal-mass bins, over scores the map was
+//! fitted for) is not what such a window can measure. Both hold the
+//! rollout; neither can advance it.
 //!
 //! # Scenarios
 //!
@@ -46,13 +47,12 @@
 use crate::error::Result;
 use crate::gate::GateKind;
 use crate::map::MapRef;
-use crate::metrics::tau;
 use crate::model::{FitConfig, Model, fit_model};
 use crate::monitor::{AlertRule, AlertState, MonitorConfig, Severity, WindowStorage, WindowSummary, evaluate_alerts};
-use crate::recall::{QueryGroups, RECALL_K, recall_at_k};
 use crate::rng::SeededRng;
-use crate::rollout::{Config, Controller, Decision, Phase, State, WindowReport};
-use crate::tolerance::{BootstrapOptions, GOVERNANCE_MIN_SAMPLES, bootstrap_c_hat, quantile_sorted};
+use crate::rollout::{Config, Controller, Decision, Phase, State, WindowReport, WindowTraffic};
+use crate::tolerance::{BootstrapOptions, GOVERNANCE_MIN_SAMPLES, bootstrap_c_hat};
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -164,7 +164,7 @@ impl World {
         let controller = Controller::new(world.rollout.clone()).map_err(|_| invalid("chaos rollout config"))?;
         let preflight = Batch::healthy(&mut rng, WINDOW_ROWS);
         let m = measure(&world, &mut storage, &preflight)?;
-        let report = window_report(&world, &m, T0_MS);
+        let report = window_report(&world, &m, T0_MS)?;
         let step = controller.step(&world.state, &report, report.end_ms).map_err(|_| invalid("pre-flight window"))?;
         world.state = step.state;
         if world.state.phase != Phase::Stage(world.rollout.stages[0]) {
@@ -239,44 +239,32 @@ pub fn measure(world: &World, storage: &mut WindowStorage, batch: &Batch) -> Res
     Ok(Measured { summary, alerts, outputs, incumbent, labels: batch.labels.clone(), bad_outputs: bad })
 }
 
-/// The controller's window for a monitored window starting at `start_ms`
-/// (see the module docs for which measurements a window lacks).
-pub fn window_report(world: &World, m: &Measured, start_ms: i64) -> WindowReport {
-    let s = &m.summary;
-    let refused = s.refused > 0 || m.outputs.len() != m.incumbent.len();
-    let failing = |rule: AlertRule| {
-        m.alerts.iter().any(|a| a.rule == rule && a.state == AlertState::Firing && a.severity == Some(Severity::Fail))
-    };
-    let aece = if refused || failing(AlertRule::ClampRate) || failing(AlertRule::MergedBins) { None } else { s.aece };
-    let (mut shift, mut recall) = (None, None);
-    if !refused && !m.outputs.is_empty() {
-        let pairs: Option<Vec<(f64, f64)>> =
-            m.outputs.iter().zip(&m.incumbent).map(|(a, b)| Some(((*a)?, (*b)?))).collect();
-        if let Some(pairs) = pairs {
-            let mut d: Vec<f64> = pairs.iter().map(|(a, b)| (a - b).abs()).collect();
-            d.sort_unstable_by(f64::total_cmp);
-            shift = Some(quantile_sorted(&d, 0.5));
-            let ids: Vec<&str> = (0..pairs.len()).map(|i| world.query_ids[i / ITEMS_PER_QUERY].as_str()).collect();
-            let groups = QueryGroups::new(&ids);
-            let c: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-            let i: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-            if let (Ok(rc), Ok(ri)) =
-                (recall_at_k(&groups, &c, &m.labels, RECALL_K), recall_at_k(&groups, &i, &m.labels, RECALL_K))
-            {
-                recall = rc.mean.zip(ri.mean).map(|(a, b)| a - b);
-            }
-        }
-    }
-    WindowReport {
+/// The controller's window for a monitored window starting at `start_ms`:
+/// the world's traffic handed to [`WindowReport::measure`], without timings
+/// (latency is not what chaos tests), against the world's ĉ (see the module
+/// docs for which measurements a window lacks).
+pub fn window_report(world: &World, m: &Measured, start_ms: i64) -> Result<WindowReport> {
+    let served = |p: &[Option<f64>]| -> Vec<f64> { p.iter().map(|p| p.unwrap_or(f64::NAN)).collect() };
+    let (candidate, incumbent) = (served(&m.outputs), served(&m.incumbent));
+    // Queries are consecutive blocks of ITEMS_PER_QUERY rows.
+    let query_ids: Vec<Cow<'_, str>> = (0..m.outputs.len())
+        .map(|i| match world.query_ids.get(i / ITEMS_PER_QUERY) {
+            Some(q) => Cow::Borrowed(q.as_str()),
+            None => Cow::Owned(format!("q{}", i / ITEMS_PER_QUERY)),
+        })
+        .collect();
+    WindowReport::measure(&WindowTraffic {
         start_ms,
         end_ms: start_ms + WINDOW_MS,
-        samples: s.scores,
-        p99_latency_ms: None,
-        aece,
-        tau: aece.map(|_| tau(s.sampled, world.monitor.bins, world.c_hat)),
-        median_confidence_shift: shift,
-        recall_at_50_delta: recall,
-    }
+        candidate: &candidate,
+        incumbent: &incumbent,
+        labels: &m.labels,
+        query_ids: &query_ids,
+        latencies_ms: None,
+        monitor: &m.summary,
+        alerts: &m.alerts,
+        c_hat: world.c_hat,
+    })
 }
 
 /// How the rollout must end up over a scenario's windows.
@@ -521,7 +509,7 @@ impl<'w> Lab<'w> {
             let e = self.fired.entry(a.rule).or_insert(sev);
             *e = (*e).max(sev);
         }
-        let report = window_report(self.world, &m, start);
+        let report = window_report(self.world, &m, start)?;
         let (decision, accepted) = self.decide(&report, now);
         if accepted && kind == "rows" {
             self.last = Some(report);

@@ -86,6 +86,8 @@ pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSe
 pub use next::NextStep;
 pub use state::{Phase, State, UnknownPhase, WindowSpan};
 pub use step::{Controller, Counter, Decision, Reason, Rule, Step};
+#[cfg(all(feature = "monitor", feature = "gate"))]
+pub use window::WindowTraffic;
 pub use window::{WindowGate, WindowReport};
 
 use alloc::string::String;

@@ -2,23 +2,20 @@
 //! each measured the way a live deployment measures it, decided by
 //! calib-core's rollout controller, and logged to the audit chain.
 //!
-//! A window's measurements, all computed by calib-core:
-//! - **p99 latency, median shift, ΔRecall@50**: `gate::evaluate_gates` on
-//!   the window's rows, with the candidate timed in-process
-//!   (`gate::measure_latencies`);
-//! - **AECE**: the candidate's drift-monitor window (`monitor::Window`)
-//!   over the window's rows, K equal-mass bins;
-//! - **τ**: `metrics::tau` of the window's rows with the ĉ the verified
-//!   manifest records — as a live monitor judges a window, rather than a
-//!   bootstrap per window.
+//! A window's measurements are calib-core's `WindowReport::measure`, on
+//! what this module gathers as a live canary would: the candidate's
+//! probabilities as its drift-monitor window (`monitor::Window`, K
+//! equal-mass bins) served them, the incumbent's, the rows' labels and
+//! queries, and the candidate's per-query timings
+//! (`gate::measure_latencies`). τ uses the ĉ the verified manifest records
+//! — as a live monitor judges a window, rather than a bootstrap per window.
 
 use super::data::{Rows, window_traffic};
 use crate::io::CliError;
-use calib_core::gate::{GateConfig, GateKind, Latencies, evaluate_gates, measure_latencies};
-use calib_core::metrics::tau;
+use calib_core::gate::measure_latencies;
 use calib_core::model::Model;
 use calib_core::monitor::{MonitorConfig, WindowStorage};
-use calib_core::rollout::{Config, Controller, Phase, Reason, Rule, State, WindowReport};
+use calib_core::rollout::{Config, Controller, Phase, Reason, Rule, State, WindowReport, WindowTraffic};
 use serde_json::json;
 use std::path::Path;
 
@@ -91,38 +88,39 @@ fn core(e: impl std::fmt::Display) -> CliError {
     CliError::Usage(format!("simulated rollout: {e}"))
 }
 
-/// Measures one window of traffic (see the module docs).
+/// Measures one window of traffic (see the module docs): the shell scores
+/// the rows, feeds the monitor and times the candidate; the measurements
+/// are `WindowReport::measure`'s.
 fn measure(
     sim: &Simulation<'_>,
     rows: &Rows,
     storage: &mut WindowStorage,
     start_ms: i64,
 ) -> Result<WindowReport, CliError> {
-    let holdout = rows.holdout();
-    let latencies = measure_latencies(sim.candidate, &holdout).map_err(core)?;
-    // AECE is the drift monitor's, with the manifest's ĉ: no per-window
-    // bootstrap (the gate's AECE minimum is set out of reach).
-    let mut cfg = GateConfig { thresholds: sim.config.thresholds, ..GateConfig::default() };
-    cfg.thresholds.aece_excess.min_samples = u64::MAX;
-    let report =
-        evaluate_gates(sim.candidate, sim.incumbent, &holdout, &cfg, Latencies::Measured(&latencies)).map_err(core)?;
-    let value = |g: GateKind| report.gate(g).and_then(|r| r.value);
+    let latencies = measure_latencies(sim.candidate, &rows.holdout()).map_err(core)?;
     let mut window = storage.window().map_err(core)?;
+    let (mut candidate, mut incumbent) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
     for i in 0..rows.len() {
-        let map = sim.candidate.map(Some(rows.classes[i]));
-        window.observe(&map, rows.scores[i], rows.labels[i]).map_err(core)?;
+        let class = Some(rows.classes[i]);
+        let served = window.observe(&sim.candidate.map(class), rows.scores[i], rows.labels[i]).map_err(core)?;
+        candidate.push(served.unwrap_or(f64::NAN));
+        incumbent.push(sim.incumbent.map(class).apply(rows.scores[i]).unwrap_or(f64::NAN));
     }
-    let s = window.summary().map_err(core)?;
-    Ok(WindowReport {
+    let summary = window.summary().map_err(core)?;
+    WindowReport::measure(&WindowTraffic {
         start_ms,
         end_ms: start_ms + WINDOW_MS,
-        samples: rows.len() as u64,
-        p99_latency_ms: value(GateKind::P99Latency),
-        aece: s.aece,
-        tau: s.aece.map(|_| tau(s.sampled, s.bins_requested, sim.c_hat)),
-        median_confidence_shift: value(GateKind::MedianShift),
-        recall_at_50_delta: value(GateKind::RecallAt50),
+        candidate: &candidate,
+        incumbent: &incumbent,
+        labels: &rows.labels,
+        query_ids: &rows.query_ids,
+        latencies_ms: Some(&latencies),
+        monitor: &summary,
+        // No baseline window in the simulation: no alerts are evaluated.
+        alerts: &[],
+        c_hat: sim.c_hat,
     })
+    .map_err(core)
 }
 
 /// Runs windows through the controller until it publishes, reverts or

@@ -41,6 +41,31 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+/// numpy's linear quantile `q` of `values` (`None` when empty, NaN when one
+/// is NaN): how the latency and median-shift gates summarise their rows.
+fn gate_quantile(mut values: Vec<f64>, q: f64) -> Option<f64> {
+    values.sort_unstable_by(f64::total_cmp);
+    if values.is_empty() {
+        None
+    } else if values.iter().any(|v| v.is_nan()) {
+        Some(f64::NAN)
+    } else {
+        Some(quantile_sorted(&values, q))
+    }
+}
+
+/// The p99-latency gate's measurement: the 0.99 quantile of the timings in
+/// ms. The rollout's window measurements use it too.
+pub(crate) fn p99_ms(ms: &[f64]) -> Option<f64> {
+    gate_quantile(ms.to_vec(), 0.99)
+}
+
+/// The median-shift gate's measurement: the median of `|candidate −
+/// incumbent|` row by row. The rollout's window measurements use it too.
+pub(crate) fn median_shift(candidate: &[f64], incumbent: &[f64]) -> Option<f64> {
+    gate_quantile(candidate.iter().zip(incumbent).map(|(a, b)| (a - b).abs()).collect(), 0.5)
+}
+
 fn judged(th: &Thresholds, gate: GateKind, value: Option<f64>, samples: u64, note: Option<String>) -> GateResult {
     let t = th.get(gate);
     let verdict = th.judge(gate, value, samples);
@@ -125,18 +150,7 @@ pub fn evaluate_gates<Q: AsRef<str>, C: AsRef<str>>(
             let note = Some("no timings were taken (latency is measured only with std)".to_string());
             judged(th, GateKind::P99Latency, None, 0, note)
         }
-        Latencies::Measured(ms) => {
-            let mut sorted = ms.to_vec();
-            sorted.sort_unstable_by(f64::total_cmp);
-            let p99 = if sorted.is_empty() {
-                None
-            } else if sorted.iter().any(|v| v.is_nan()) {
-                Some(f64::NAN)
-            } else {
-                Some(quantile_sorted(&sorted, 0.99))
-            };
-            judged(th, GateKind::P99Latency, p99, ms.len() as u64, None)
-        }
+        Latencies::Measured(ms) => judged(th, GateKind::P99Latency, p99_ms(ms), ms.len() as u64, None),
     });
 
     let mut aece = None;
@@ -156,18 +170,7 @@ pub fn evaluate_gates<Q: AsRef<str>, C: AsRef<str>>(
     gates.push(match (&cand, &inc) {
         (Err(e), _) => failed(th, GateKind::MedianShift, n, cannot("candidate", e)),
         (_, Err(e)) => failed(th, GateKind::MedianShift, n, cannot("incumbent", e)),
-        (Ok(c), Ok(i)) => {
-            let mut d: Vec<f64> = c.iter().zip(i).map(|(a, b)| (a - b).abs()).collect();
-            d.sort_unstable_by(f64::total_cmp);
-            let median = if d.is_empty() {
-                None
-            } else if d.iter().any(|v| v.is_nan()) {
-                Some(f64::NAN)
-            } else {
-                Some(quantile_sorted(&d, 0.5))
-            };
-            judged(th, GateKind::MedianShift, median, n, None)
-        }
+        (Ok(c), Ok(i)) => judged(th, GateKind::MedianShift, median_shift(c, i), n, None),
     });
 
     let mut recall = None;

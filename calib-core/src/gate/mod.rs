@@ -43,6 +43,9 @@ pub use config::{AeceSettings, AeceTable, BinsSetting, GateConfig, GateConfigFil
 pub use evaluate::evaluate_gates;
 #[cfg(all(feature = "gate", feature = "std"))]
 pub use evaluate::evaluate_holdout;
+// The rollout's window measurements (`WindowReport::measure`) share these.
+#[cfg(all(feature = "gate", feature = "rollout", feature = "monitor"))]
+pub(crate) use evaluate::{median_shift, p99_ms};
 #[cfg(feature = "gate")]
 pub use holdout::Holdout;
 #[cfg(all(feature = "gate", feature = "std"))]

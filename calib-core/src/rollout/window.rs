@@ -125,3 +125,177 @@ impl WindowReport {
         })
     }
 }
+
+/// One window of served traffic as a canary holds it when the window ends:
+/// every row both models scored, the drift monitor's view of the
+/// candidate, and the candidate's timings — plain slices, so the chaos
+/// suite, the CLI's simulated rollout and a live canary all hand the same
+/// thing to [`WindowReport::measure`]. Features `monitor` and `gate`.
+#[cfg(all(feature = "monitor", feature = "gate"))]
+#[derive(Debug, Clone, Copy)]
+pub struct WindowTraffic<'a, Q> {
+    /// Start of the window (ms since the Unix epoch), inclusive.
+    pub start_ms: i64,
+    /// End of the window (ms since the Unix epoch), exclusive.
+    pub end_ms: i64,
+    /// The candidate's probability of each row; NaN (or any non-finite
+    /// value) where it gave none.
+    pub candidate: &'a [f64],
+    /// The incumbent's probability of each row, the same way.
+    pub incumbent: &'a [f64],
+    /// Each row's label in [0, 1].
+    pub labels: &'a [f64],
+    /// Each row's query (Recall@50 ranks a query's items).
+    pub query_ids: &'a [Q],
+    /// Per-query wall times (ms) of calibrating with the candidate (see
+    /// [`crate::gate::measure_latencies`]); `None` when not timed.
+    pub latencies_ms: Option<&'a [f64]>,
+    /// The drift monitor's summary of the candidate over these rows.
+    pub monitor: &'a crate::monitor::WindowSummary,
+    /// The monitor's alerts for the window; empty when none were evaluated.
+    pub alerts: &'a [crate::monitor::Alert],
+    /// ĉ of the candidate, as its manifest records it: τ of the window's
+    /// AECE uses it rather than a bootstrap per window.
+    pub c_hat: f64,
+}
+
+#[cfg(all(feature = "monitor", feature = "gate"))]
+impl WindowReport {
+    /// The controller's measurements of one window of traffic:
+    ///
+    /// - **samples** are the rows the monitor observed;
+    /// - **p99 latency** is the latency gate's p99 of the timings (`None`
+    ///   when not timed);
+    /// - **AECE** is the monitor's (K equal-mass bins), and **τ** =
+    ///   τ(sampled rows, K, ĉ). A window with a score the candidate refused,
+    ///   or whose clamp-rate or merged-bin alert fires at `fail`, has no
+    ///   AECE (nor τ): the AECE the gate is defined by — over scores the map
+    ///   was fitted for, in K bins — is not what such a window can measure;
+    /// - **median shift** and **ΔRecall@50** are the gates' measurements on
+    ///   the rows' probabilities; a window with a refused score, or a row
+    ///   either model gave no finite probability, has neither.
+    ///
+    /// A missing measurement gives its gate `NoData`, so such a window holds
+    /// the rollout and can never advance it. Fails only on slices of
+    /// different lengths.
+    pub fn measure<Q: AsRef<str>>(traffic: &WindowTraffic<'_, Q>) -> crate::error::Result<WindowReport> {
+        use crate::error::{Error, ErrorKind};
+        use crate::monitor::{AlertRule, AlertState, Severity};
+        use crate::recall::{QueryGroups, RECALL_K, recall_at_k};
+
+        let t = traffic;
+        let n = t.candidate.len();
+        for (what, len) in
+            [("incumbent", t.incumbent.len()), ("labels", t.labels.len()), ("query_ids", t.query_ids.len())]
+        {
+            if len != n {
+                return Err(Error::new(ErrorKind::LengthMismatch, what).counts(len, n));
+            }
+        }
+        let s = t.monitor;
+        let refused = s.refused > 0;
+        let failing = |rule: AlertRule| {
+            t.alerts
+                .iter()
+                .any(|a| a.rule == rule && a.state == AlertState::Firing && a.severity == Some(Severity::Fail))
+        };
+        let aece =
+            if refused || failing(AlertRule::ClampRate) || failing(AlertRule::MergedBins) { None } else { s.aece };
+        let scored = n > 0 && t.candidate.iter().chain(t.incumbent).all(|p| p.is_finite());
+        let (mut shift, mut recall) = (None, None);
+        if !refused && scored {
+            shift = crate::gate::median_shift(t.candidate, t.incumbent);
+            let groups = QueryGroups::new(t.query_ids);
+            // A ranking that cannot be measured (a label out of range) is no data.
+            if let (Ok(c), Ok(i)) = (
+                recall_at_k(&groups, t.candidate, t.labels, RECALL_K),
+                recall_at_k(&groups, t.incumbent, t.labels, RECALL_K),
+            ) {
+                recall = c.mean.zip(i.mean).map(|(c, i)| c - i);
+            }
+        }
+        Ok(WindowReport {
+            start_ms: t.start_ms,
+            end_ms: t.end_ms,
+            samples: s.scores,
+            p99_latency_ms: t.latencies_ms.and_then(crate::gate::p99_ms),
+            aece,
+            tau: aece.map(|_| crate::metrics::tau(s.sampled, s.bins_requested, t.c_hat)),
+            median_confidence_shift: shift,
+            recall_at_50_delta: recall,
+        })
+    }
+}
+
+#[cfg(all(test, feature = "monitor", feature = "gate"))]
+mod tests {
+    use super::*;
+    use crate::monitor::{Alert, AlertRule, AlertState, MonitorConfig, Severity, WindowStorage};
+
+    fn summary(candidate: &[f64], labels: &[f64]) -> crate::monitor::WindowSummary {
+        let mut storage = WindowStorage::new(&MonitorConfig { capacity: 64, ..MonitorConfig::default() }).unwrap();
+        let mut w = storage.window().unwrap();
+        for (&p, &y) in candidate.iter().zip(labels) {
+            w.observe_probability(p, y).unwrap();
+        }
+        w.summary().unwrap()
+    }
+
+    #[test]
+    fn a_window_is_measured_and_what_it_cannot_measure_is_missing() {
+        let cand = [0.1, 0.9, 0.2, 0.8, 0.3, 0.7];
+        let inc = [0.1, 0.8, 0.2, 0.8, 0.4, 0.7];
+        let labels = [0.0, 1.0, 0.0, 1.0, 0.0, 1.0];
+        let ids = ["a", "a", "b", "b", "c", "c"];
+        let s = summary(&cand, &labels);
+        let t = WindowTraffic {
+            start_ms: 0,
+            end_ms: 15 * MINUTE_MS,
+            candidate: &cand,
+            incumbent: &inc,
+            labels: &labels,
+            query_ids: &ids,
+            latencies_ms: Some(&[0.25, 0.5]),
+            monitor: &s,
+            alerts: &[],
+            c_hat: 1.0,
+        };
+        let r = WindowReport::measure(&t).unwrap();
+        assert_eq!(r.samples, 6);
+        assert_eq!(r.aece, s.aece);
+        assert_eq!(r.tau, Some(crate::metrics::tau(6, 15, 1.0)));
+        assert_eq!(r.median_confidence_shift, Some(0.0));
+        assert_eq!(r.recall_at_50_delta, Some(0.0));
+        assert!(r.p99_latency_ms.is_some_and(|p| p > 0.49 && p <= 0.5));
+
+        // A row the incumbent gave no probability: no shift, no Recall@50.
+        let mut gap = inc;
+        gap[2] = f64::NAN;
+        let r = WindowReport::measure(&WindowTraffic { incumbent: &gap, latencies_ms: None, ..t }).unwrap();
+        assert_eq!((r.median_confidence_shift, r.recall_at_50_delta, r.p99_latency_ms), (None, None, None));
+        assert_eq!(r.aece, s.aece);
+
+        // A clamp-rate alert at fail: no AECE, no τ.
+        let alert = Alert {
+            rule: AlertRule::ClampRate,
+            state: AlertState::Firing,
+            severity: Some(Severity::Fail),
+            value: Some(0.5),
+            threshold: 0.1,
+            samples: 6,
+            min_samples: 1,
+            note: None,
+        };
+        let r = WindowReport::measure(&WindowTraffic { alerts: &[alert], ..t }).unwrap();
+        assert_eq!((r.aece, r.tau), (None, None));
+        assert!(r.median_confidence_shift.is_some());
+
+        // A refused score: none of the three.
+        let refused = crate::monitor::WindowSummary { refused: 1, ..s };
+        let r = WindowReport::measure(&WindowTraffic { monitor: &refused, ..t }).unwrap();
+        assert_eq!((r.aece, r.median_confidence_shift, r.recall_at_50_delta), (None, None, None));
+
+        let short = WindowTraffic { labels: &labels[..5], ..t };
+        assert_eq!(WindowReport::measure(&short).unwrap_err().kind(), crate::ErrorKind::LengthMismatch);
+    }
+}
