@@ -89,10 +89,10 @@ if [ "${CI:-}" = true ] && [ -z "${PROPTEST_RNG_SEED:-}" ] && head=$(git rev-par
   export PROPTEST_RNG_SEED=$((16#${head:0:15}))
 fi
 echo "PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-random}"
-# The workspace build unifies calib-core's features (the tests crate turns
-# every one on), so this also runs every example of calib-core's crate docs,
-# each with its feature on; `cargo test -p calib-core --doc` alone would
-# ignore those behind a non-default feature.
+# The workspace build unifies calib-core's features (calib-cli turns every
+# one on), so this also runs every example of calib-core's crate docs, each
+# with its feature on; `cargo test -p calib-core --doc` alone would ignore
+# those behind a non-default feature.
 cargo test --locked
 
 step "serving example: load-test smoke (2 s of wrk on 127.0.0.1 against the debug build; every request must succeed)"

@@ -31,8 +31,8 @@
 //! 5. [**Manifests**](#manifests): sign what passed, and load only what a
 //!    trusted key signed — [`manifest`][mod-manifest] (feature `manifest`).
 //! 6. [**Rollout**](#rollout): the staged canary controller and its circuit
-//!    breaker, a pure step function — [`rollout`][mod-rollout] (feature
-//!    `rollout`).
+//!    breaker, a pure step function, and its crash-safe store —
+//!    [`rollout`][mod-rollout] (features `rollout`, `rollout-store`).
 //! 7. [**Monitor**](#monitor) live traffic: streaming windows, drift alerts,
 //!    Prometheus text — [`monitor`][mod-monitor] (feature `monitor`).
 //! 8. [**Sketches**](#sketches): exact, mergeable fit statistics, so a fit
@@ -230,6 +230,9 @@
 //! publish, with a circuit breaker that reverts to 0 % at once. It reads no
 //! clock and does no I/O, so a decision log replays exactly, and
 //! `Controller::next_step` tells a status page what the next window can do.
+//! With `rollout-store`, `rollout::store` keeps the state file and the
+//! decision log on disk, crash-safely, one call per `init`, `step` and
+//! `status`, for the `calib rollout` command and a serving binary alike.
 //!
 #![cfg_attr(feature = "rollout", doc = "```")]
 #![cfg_attr(not(feature = "rollout"), doc = "```ignore")]
