@@ -159,6 +159,11 @@ impl EdgeSummary {
 }
 
 /// numpy's `_lerp`, which is monotone and exact at both ends.
+///
+/// One guard departs from numpy: when `b − a` is not finite (the two values
+/// straddle most of the f64 range, or one is infinite) it blends
+/// `a·(1 − t) + b·t` instead, which stays finite for finite `a` and `b`
+/// where numpy's form would give ±∞ or NaN.
 #[inline]
 fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let d = b - a;
@@ -167,6 +172,38 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
         return a * (1.0 - t) + b * t;
     }
     if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+}
+
+/// Where numpy's linear quantile `q` of `n` sorted values sits: between the
+/// values of 0-based ranks `r` and `r + 1`, a fraction `t` of the way,
+/// with `h = (n − 1)·q`, `r = ⌊h⌋` and `t = h − r`. `n` must be positive.
+pub(crate) fn quantile_rank(n: u64, q: f64) -> (u64, f64) {
+    let h = (n - 1) as f64 * q;
+    let f = libm::floor(h);
+    (f as u64, h - f)
+}
+
+/// numpy's default ("linear") quantile `q ∈ [0, 1]` of `n > 0` sorted
+/// values, where `at(r)` is the value of 0-based rank `r`: calib's one
+/// quantile, behind equal-mass edges (on rows and on sketches), ĉ's 95th
+/// percentile, the median shift and the p99 latency.
+///
+/// It reads ranks `r` and `r + 1` of [`quantile_rank`] (only `r` at the top
+/// rank, which then stands for both) and interpolates with numpy's `_lerp`,
+/// guarded where `at(r + 1) − at(r)` is not finite (see [`lerp`]); on
+/// values whose neighbouring differences are finite the result is numpy's
+/// bit for bit.
+pub(crate) fn linear_quantile(n: u64, q: f64, mut at: impl FnMut(u64) -> f64) -> f64 {
+    let (r, t) = quantile_rank(n, q);
+    let a = at(r);
+    let b = if r + 1 < n { at(r + 1) } else { a };
+    lerp(a, b, t)
+}
+
+/// [`linear_quantile`] of a non-empty sorted slice.
+#[cfg(feature = "alloc")]
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    linear_quantile(sorted.len() as u64, q, |r| sorted[r as usize])
 }
 
 /// Equal-mass edges: `e_0 = lo`, `e_K = hi`, and interior edges at the
@@ -254,14 +291,11 @@ pub fn equal_mass_edges_where(
     let end = |hist: &[u32], b: usize| if b + 1 < SELECT_BUCKETS { start(hist, b + 1) } else { n };
     // The (non-empty) bucket holding rank r: the last one starting at or before r.
     let find = |hist: &[u32], r: usize| hist.partition_point(|&s| (s & !WANT) as usize <= r) - 1;
-    // Interior quantile i sits between ranks floor(h) and floor(h)+1, h = (n-1)·i/K.
-    let rank_of = |i: usize| -> (usize, f64) {
-        let h = (n - 1) as f64 * (i as f64 / k as f64);
-        let f = libm::floor(h);
-        (f as usize, h - f)
-    };
+    // Interior edge i is the quantile i/K: it reads ranks r and r+1.
+    let q = |i: usize| i as f64 / k as f64;
+    let rank_of = |i: usize| quantile_rank(n as u64, q(i)).0 as usize;
     for i in 1..k {
-        let (r, _) = rank_of(i);
+        let r = rank_of(i);
         for rr in [r, (r + 1).min(n - 1)] {
             let b = find(hist, rr);
             hist[b] |= WANT;
@@ -284,7 +318,7 @@ pub fn equal_mass_edges_where(
     let (mut before, mut cursor) = (0usize, 0usize);
     out[0] = lo;
     for (i, edge) in out.iter_mut().enumerate().take(k).skip(1) {
-        let (r, t) = rank_of(i);
+        let r = rank_of(i);
         let b = find(hist, r);
         while cursor < b {
             if hist[cursor] & WANT != 0 {
@@ -293,18 +327,16 @@ pub fn equal_mass_edges_where(
             cursor += 1;
         }
         let pos = before + (r - start(hist, b));
-        let a = gathered[pos];
         // Rank r+1 is the next gathered value: its bucket is wanted too and
         // every bucket in between is empty.
-        let next = if r + 1 < n { gathered[pos + 1] } else { a };
-        *edge = lerp(a, next, t).clamp(lo, hi);
+        *edge = linear_quantile(n as u64, q(i), |rank| gathered[pos + (rank as usize - r)]).clamp(lo, hi);
     }
     out[k] = hi;
     Ok(dedup_edges(&mut out[..=k], k))
 }
 
 /// Removes repeated edges in place (edges are non-decreasing).
-fn dedup_edges(edges: &mut [f64], requested: usize) -> EdgeSummary {
+pub(crate) fn dedup_edges(edges: &mut [f64], requested: usize) -> EdgeSummary {
     let mut m = 1usize;
     for i in 1..edges.len() {
         if edges[i] > edges[m - 1] {
@@ -349,4 +381,23 @@ pub fn merge_small_bins(edges: &mut [f64], counts: &mut [u64], min: u64) -> usiz
         }
     }
     bins
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::quantile_sorted;
+
+    #[test]
+    fn linear_quantile_is_numpys() {
+        // np.quantile(v, q) for these v and q.
+        let v = [1.0, 2.0, 4.0, 8.0];
+        for (q, want) in [(0.0, 1.0), (0.5, 3.0), (0.95, 7.4), (0.99, 7.88), (1.0, 8.0)] {
+            assert!((quantile_sorted(&v, q) - want).abs() < 1e-12, "q = {q}");
+        }
+        assert_eq!(quantile_sorted(&[5.0], 0.5), 5.0);
+        // Exact at both ends of an interval (numpy's _lerp).
+        assert_eq!(quantile_sorted(&[0.1, 0.7], 1.0), 0.7);
+        // The guard: neighbours whose difference overflows stay finite.
+        assert_eq!(quantile_sorted(&[-f64::MAX, f64::MAX], 0.5), 0.0);
+    }
 }

@@ -620,15 +620,6 @@ impl Reader<'_> {
     }
 }
 
-/// numpy's `_lerp`, as `binning` computes equal-mass edges.
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
-    let d = b - a;
-    if !d.is_finite() {
-        return a * (1.0 - t) + b * t;
-    }
-    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
-}
-
 /// The value of 0-based rank `r` among rows with cumulative counts `cum`.
 fn at_rank(values: &[f64], cum: &[u64], r: u64) -> f64 {
     values[cum.partition_point(|&c| c <= r)]
@@ -641,27 +632,12 @@ fn sketch_equal_mass_edges(values: &[f64], cum: &[u64], k: usize) -> (Vec<f64>, 
     let n = *cum.last().expect("a non-empty sketch");
     let mut e = vec![0.0; k + 1];
     for (i, edge) in e.iter_mut().enumerate().take(k).skip(1) {
-        let h = (n - 1) as f64 * (i as f64 / k as f64);
-        let f = libm::floor(h);
-        let (r, t) = (f as u64, h - f);
-        let a = at_rank(values, cum, r);
-        let next = if r + 1 < n { at_rank(values, cum, r + 1) } else { a };
-        *edge = lerp(a, next, t).clamp(0.0, 1.0);
+        *edge = binning::linear_quantile(n, i as f64 / k as f64, |r| at_rank(values, cum, r)).clamp(0.0, 1.0);
     }
     e[k] = 1.0;
-    let mut m = 1usize;
-    for i in 1..e.len() {
-        if e[i] > e[m - 1] {
-            e[m] = e[i];
-            m += 1;
-        }
-    }
-    if m == 1 {
-        e[1] = e[0];
-        m = 2;
-    }
-    e.truncate(m);
-    (e, EdgeSummary { bins: m - 1, merged: k - (m - 1) })
+    let summary = binning::dedup_edges(&mut e, k);
+    e.truncate(summary.bins + 1);
+    (e, summary)
 }
 
 struct Summed {

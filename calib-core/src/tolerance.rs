@@ -7,7 +7,7 @@
 //! `√(N/K)`. Then `τ(N, K) = max(0.015, ĉ·√(K/N))` (see
 //! [`metrics::tau`](crate::metrics::tau)).
 
-use crate::binning::{self, SELECT_BUCKETS, SelectScratch};
+use crate::binning::{self, SELECT_BUCKETS, SelectScratch, quantile_sorted};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{BinStats, BinnedAccumulator};
 use crate::rng::SeededRng;
@@ -38,21 +38,6 @@ impl Default for BootstrapOptions {
     fn default() -> Self {
         BootstrapOptions { resamples: 200, bins: 15, seed: 0x00ca_11b0, min_samples: GOVERNANCE_MIN_SAMPLES }
     }
-}
-
-/// numpy's default ("linear") quantile of sorted values.
-pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let h = (n - 1) as f64 * q;
-    let f = libm::floor(h);
-    let i = f as usize;
-    let t = h - f;
-    if i + 1 >= n {
-        return sorted[n - 1];
-    }
-    let (a, b) = (sorted[i], sorted[i + 1]);
-    let d = b - a;
-    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
 }
 
 /// Bootstraps ĉ from a class's calibrated probabilities `g(s_i)`.

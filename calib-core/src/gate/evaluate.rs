@@ -29,13 +29,14 @@ use super::{
     AeceDetail, AeceGroup, AeceSettings, GATE_REPORT_VERSION, GateConfig, GateKind, GateReport, GateResult, Holdout,
     Latencies, RecallDetail, Thresholds, Verdict,
 };
+use crate::binning::quantile_sorted;
 use crate::canonical::model_digest;
 use crate::error::{Error, Result};
 use crate::fingerprint::core_fingerprint;
 use crate::metrics;
 use crate::model::Model;
 use crate::recall::{QueryGroups, RECALL_K, recall_at_k};
-use crate::tolerance::{BootstrapOptions, bootstrap_c_hat, quantile_sorted};
+use crate::tolerance::{BootstrapOptions, bootstrap_c_hat};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
