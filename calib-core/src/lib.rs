@@ -511,7 +511,6 @@ pub mod sketch;
 mod sort;
 #[cfg(feature = "alloc")]
 pub mod synthetic;
-#[cfg(feature = "alloc")]
 pub mod tolerance;
 
 pub use error::{Error, ErrorKind, Result};

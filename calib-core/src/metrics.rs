@@ -364,14 +364,8 @@ pub fn log_loss(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Resul
     Ok(s / tw)
 }
 
-/// The tolerance `τ(N, K) = max(0.015, ĉ·√(K/N))`: how much AECE a perfectly
-/// calibrated model shows by chance with N samples in K bins.
-pub fn tau(n: u64, k: usize, c_hat: f64) -> f64 {
-    if n == 0 {
-        return f64::INFINITY;
-    }
-    (c_hat * libm::sqrt(k as f64 / n as f64)).max(0.015)
-}
+/// The tolerance τ, defined beside ĉ in [`tolerance`](crate::tolerance).
+pub use crate::tolerance::tau;
 
 #[cfg(feature = "alloc")]
 pub use self::owned::*;

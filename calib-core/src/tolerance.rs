@@ -4,15 +4,31 @@
 //! measures how much, for one class's score distribution: resample the
 //! class's scores, relabel each by Bernoulli(g(s)) so the map is calibrated
 //! by construction, and take the 95th percentile of the AECEs, scaled by
-//! `√(N/K)`. Then `τ(N, K) = max(0.015, ĉ·√(K/N))` (see
-//! [`metrics::tau`](crate::metrics::tau)).
+//! `√(N/K)`. Then `τ(N, K) = max(0.015, ĉ·√(K/N))` ([`tau`]).
+//!
+//! [`tau`] needs no allocator; the bootstrap needs `alloc`.
 
+#[cfg(feature = "alloc")]
 use crate::binning::{self, SELECT_BUCKETS, SelectScratch, quantile_sorted};
+#[cfg(feature = "alloc")]
 use crate::error::{Error, ErrorKind, Result};
+#[cfg(feature = "alloc")]
 use crate::metrics::{BinStats, BinnedAccumulator};
+#[cfg(feature = "alloc")]
 use crate::rng::SeededRng;
+#[cfg(feature = "alloc")]
 use alloc::vec;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
+
+/// The tolerance `τ(N, K) = max(0.015, ĉ·√(K/N))`: how much AECE a perfectly
+/// calibrated model shows by chance with N samples in K bins.
+pub fn tau(n: u64, k: usize, c_hat: f64) -> f64 {
+    if n == 0 {
+        return f64::INFINITY;
+    }
+    (c_hat * libm::sqrt(k as f64 / n as f64)).max(0.015)
+}
 
 /// The most resamples the bootstrap accepts (its result list is allocated up
 /// front; an absurd count must be an error, not an aborted process).
@@ -40,6 +56,7 @@ impl Default for BootstrapOptions {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// Bootstraps ĉ from a class's calibrated probabilities `g(s_i)`.
 /// Deterministic for a given seed. Returns the AECEs too (sorted).
 pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result<(f64, Vec<f64>)> {
@@ -61,6 +78,7 @@ pub fn bootstrap_c_hat(calibrated: &[f64], options: &BootstrapOptions) -> Result
     resampled_c_hat(n, options, |rng| calibrated[rng.index(n)])
 }
 
+#[cfg(feature = "alloc")]
 /// The bootstrap itself, shared by rows and sketches: `draw` picks one
 /// calibrated probability of the population (uniformly, with replacement);
 /// each draw is relabelled by Bernoulli(p), in that order of random draws.
