@@ -10,6 +10,7 @@
 
 use calib_core::bucket;
 use calib_core::manifest::{Calibrator, PublicKey, TrustPolicy, TrustState};
+use calib_core::rollout::store::StateFile;
 use calib_core::rollout::{Phase, State};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -132,14 +133,15 @@ impl Snapshot {
 }
 
 /// Why a load was refused: which file, and the loader's reason (with the
-/// manifest error's stable code when there is one).
+/// core error's stable code when there is one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     /// What was being read, e.g. `candidate manifest path/m.json`.
     pub what: String,
     /// Why it was refused.
     pub message: String,
-    /// The manifest error code (`bad_signature`, `fingerprint_mismatch`, …).
+    /// The core error's stable code: a manifest's (`bad_signature`,
+    /// `fingerprint_mismatch`, …) or a rollout state file's (`bad_state_file`).
     pub code: Option<&'static str>,
 }
 
@@ -295,19 +297,22 @@ fn load_role(
     })
 }
 
-/// The rollout phase from a `calib rollout` state file (its `state`) or a
-/// bare controller state.
+/// The rollout phase from a `calib rollout` state file (read by the core's
+/// [`StateFile`], so its format is defined once) or a bare controller state.
 pub fn read_phase(path: &Path) -> Result<Phase, LoadError> {
     let what = || format!("rollout state {}", path.display());
     let bytes = read(path, "rollout state")?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| refused(what(), format_args!("not JSON: {e}")))?;
-    let inner = match value.get("state") {
-        Some(s) if s.is_object() => s.clone(),
-        _ => value,
-    };
+    // A state file holds the controller's state under `state`; a bare state
+    // has no such object.
+    if value.get("state").is_some_and(serde_json::Value::is_object) {
+        let file = StateFile::parse(&bytes, path)
+            .map_err(|e| LoadError { code: Some(e.code()), ..refused(what(), e.message()) })?;
+        return Ok(file.state.phase);
+    }
     let state: State =
-        serde_json::from_value(inner).map_err(|e| refused(what(), format_args!("not a rollout state: {e}")))?;
+        serde_json::from_value(value).map_err(|e| refused(what(), format_args!("not a rollout state: {e}")))?;
     Ok(state.phase)
 }
 
@@ -318,4 +323,34 @@ fn write_replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(&tmp, bytes)?;
     std::fs::File::open(&tmp)?.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calib_core::rollout::Controller;
+    use calib_core::rollout::store::{Quiet, Store};
+
+    #[test]
+    fn the_phase_comes_from_a_state_file_or_a_bare_state() {
+        let dir = std::env::temp_dir().join(format!("calib-serving-load-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("s.json");
+        let controller = Controller::new(Default::default()).unwrap();
+        Store::new(&file).init(&controller, None, None, 0, &mut Quiet).unwrap();
+        assert_eq!(read_phase(&file), Ok(Phase::Off));
+
+        let bare = dir.join("bare.json");
+        std::fs::write(&bare, State { phase: Phase::Stage(25), ..State::new() }.to_json()).unwrap();
+        assert_eq!(read_phase(&bare), Ok(Phase::Stage(25)));
+
+        // A state file of another schema version is refused with the core's code.
+        let text = std::fs::read_to_string(&file).unwrap().replace("\"schema_version\": 1", "\"schema_version\": 2");
+        std::fs::write(&file, text).unwrap();
+        let e = read_phase(&file).unwrap_err();
+        assert_eq!(e.code, Some("bad_state_file"), "{e}");
+        assert!(e.what.starts_with("rollout state "), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
