@@ -438,10 +438,22 @@
 //!
 //! ## Errors
 //!
-//! One [`Error`] type with an [`ErrorKind`]. Its message names the offending
-//! argument, position and value (`label 1.5 at index 7 of labels is outside
-//! [0, 1]`), and [`Error::code`] gives a stable machine-readable kind for the
-//! bindings.
+//! One model, written out in [`error`]: [`Error`] (with [`ErrorKind`]) for
+//! the numeric core, and one error type for each subsystem with failures of
+//! its own — manifests, the rollout controller and its store, the audit log,
+//! the drift pack. Every one is opaque and answers the same three questions:
+//! `kind()`, a stable `code()` that the bindings and the CLI's JSON pass on
+//! unchanged (one table in [`error`] lists every code), and a one-line
+//! message naming the offending argument, position and value.
+//!
+//! ```
+//! use calib_core::ErrorKind;
+//! use calib_core::metrics::evaluate;
+//!
+//! let err = evaluate(&[0.2, 0.7], &[0.0, 1.5], None, 15).unwrap_err();
+//! assert_eq!((err.kind(), err.code()), (ErrorKind::LabelOutOfRange, "label_out_of_range"));
+//! assert!(err.to_string().contains("1.5 at index 1 of labels"), "{err}");
+//! ```
 //!
 //! ## Determinism
 //!
