@@ -1,9 +1,6 @@
-//! The `Calibrator` class: a loaded calib-core [`Model`] and the clamp-rate
-//! counts of what it has calibrated.
+//! The `Calibrator` class over calib-js's [`calib_js::Calibrator`].
 
-use crate::convert::{Result, core_error, floats, number, object, opt_string, string};
-use calib_core::map::ApplyStats;
-use calib_core::model::Model;
+use crate::convert::{Result, arg, object, opt, throw};
 use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
@@ -13,18 +10,7 @@ use wasm_bindgen::prelude::*;
 /// a missing class are served by the global map. Every score calibrated is
 /// counted (see `stats()`), so a service can watch its clamp rate.
 #[wasm_bindgen]
-pub struct Calibrator {
-    model: Model,
-    stats: ApplyStats,
-    /// The loader's trust state after a `fromManifest`, as JSON.
-    trust_state: Option<String>,
-}
-
-impl Calibrator {
-    pub(crate) fn new(model: Model, trust_state: Option<String>) -> Calibrator {
-        Calibrator { model, stats: ApplyStats::default(), trust_state }
-    }
-}
+pub struct Calibrator(pub(crate) calib_js::Calibrator);
 
 #[wasm_bindgen(typescript_custom_section)]
 const APPLY_COUNTS: &str = r#"
@@ -47,9 +33,7 @@ impl Calibrator {
     /// Throws `bad_model` for anything calib would not serve.
     #[wasm_bindgen(js_name = fromJSON)]
     pub fn from_json(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<Calibrator> {
-        let text = string("text", &text)?;
-        let model = Model::from_json(&text).map_err(core_error)?;
-        Ok(Calibrator::new(model, None))
+        calib_js::Calibrator::from_json(arg(&text)).map(Calibrator).map_err(throw)
     }
 
     /// Calibrated probability of one score, with the map of `cls`
@@ -59,9 +43,7 @@ impl Calibrator {
         #[wasm_bindgen(unchecked_param_type = "number")] score: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] cls: Option<JsValue>,
     ) -> Result<f64> {
-        let score = number("score", &score)?;
-        let cls = opt_string("cls", cls)?;
-        self.model.map(cls.as_deref()).apply_counted(score, &mut self.stats).map_err(core_error)
+        self.0.apply(arg(&score), opt(cls)).map_err(throw)
     }
 
     /// Calibrates a batch of scores of one class into a new `Float64Array`.
@@ -72,22 +54,19 @@ impl Calibrator {
         #[wasm_bindgen(unchecked_param_type = "Float64Array | Float32Array | number[]")] scores: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] cls: Option<JsValue>,
     ) -> Result<Float64Array> {
-        let scores = floats("scores", &scores)?;
-        let cls = opt_string("cls", cls)?;
-        let mut out = vec![0.0; scores.len()];
-        self.model.apply_batch(cls.as_deref(), &scores, &mut out, &mut self.stats).map_err(core_error)?;
+        let out = self.0.apply_batch(arg(&scores), opt(cls)).map_err(throw)?;
         Ok(Float64Array::from(&out[..]))
     }
 
     /// The classes that have a map of their own, in sorted order.
     pub fn classes(&self) -> Vec<String> {
-        self.model.classes().map(str::to_string).collect()
+        self.0.classes()
     }
 
     /// The counts of everything calibrated since loading or `resetStats()`.
     #[wasm_bindgen(unchecked_return_type = "ApplyCounts")]
     pub fn stats(&self) -> JsValue {
-        let s = &self.stats;
+        let s = self.0.stats();
         object(&[
             ("n", (s.n as f64).into()),
             ("outOfRange", (s.out_of_range as f64).into()),
@@ -99,7 +78,7 @@ impl Calibrator {
     /// Starts a new counting window.
     #[wasm_bindgen(js_name = resetStats)]
     pub fn reset_stats(&mut self) {
-        self.stats = ApplyStats::default();
+        self.0.reset_stats();
     }
 
     /// After `fromManifest`: the trust state to persist and pass as
@@ -107,6 +86,6 @@ impl Calibrator {
     /// `null` for a calibrator loaded with `fromJSON`.
     #[wasm_bindgen(js_name = trustState, unchecked_return_type = "string | null")]
     pub fn trust_state(&self) -> JsValue {
-        self.trust_state.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+        self.0.trust_state().map_or(JsValue::NULL, JsValue::from_str)
     }
 }

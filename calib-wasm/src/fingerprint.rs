@@ -8,5 +8,5 @@ use wasm_bindgen::prelude::*;
 /// equals the native core's when WebAssembly computes the same bits.
 #[wasm_bindgen]
 pub fn fingerprint() -> String {
-    calib_core::fingerprint::core_fingerprint().to_hex()
+    calib_js::rollout::fingerprint()
 }

@@ -6,14 +6,17 @@
 //! other calib runtime (Rust, Python, Node): calib-core is built for wasm32
 //! with `libm`, so even its logarithms and square roots are the native ones.
 //!
-//! This crate **only converts**: JavaScript numbers, strings and typed
-//! arrays in, calib-core calls, numbers, typed arrays, plain objects and
-//! errors out. Any numeric behaviour a binding needs belongs in calib-core.
+//! This crate holds **only the wasm-bindgen exports**: each one reads its
+//! JavaScript values into calib-js arguments, calls the calib-js function
+//! of the same name and turns the result into JavaScript values. The
+//! JavaScript API itself (which argument may be what, the 2^53 count rule,
+//! the millisecond clock, the trust policy of `fromManifest`, the messages)
+//! is calib-js's, shared with calib-node, so both packages say the same
+//! thing word for word; the numbers are calib-core's.
 //!
-//! The JavaScript API is the one calib-node also implements, so one
-//! TypeScript interface describes both; it is written down in
-//! `tests/js/API.md`, and `tests/js/calib.test.mjs` tests calib-node,
-//! calib-wasm in Node and calib-wasm in Chromium with the same file.
+//! The API is written down in `tests/js/API.md`, and
+//! `tests/js/calib.test.mjs` tests calib-node, calib-wasm in Node and
+//! calib-wasm in Chromium with the same file.
 //!
 //! ## Builds
 //!
@@ -24,25 +27,24 @@
 //!
 //! ## Errors
 //!
-//! Every thrown value is a JS `Error` with a string `code`: calib-core's
-//! [`Error::code`](calib_core::Error::code) (`"bad_model"`,
-//! `"probability_out_of_range"`, …) or the manifest loader's
-//! ([`ManifestError::code`](calib_core::manifest::ManifestError::code):
-//! `"bad_signature"`, `"expired"`, `"rollback"`, …) with the core's one-line
-//! message, or `"invalid_argument"` when an argument has the wrong
-//! JavaScript type. The messages are calib-node's, word for word.
+//! Every thrown value is a JS `Error` with a string `code`, calib-js's
+//! [`Error::code`](calib_js::Error::code): calib-core's `"bad_model"`,
+//! `"probability_out_of_range"`, …, the manifest loader's
+//! `"bad_signature"`, `"expired"`, `"rollback"`, …, or `"invalid_argument"`
+//! when an argument has the wrong JavaScript type.
 //!
 //! ## Clock
 //!
 //! WebAssembly has no clock of its own: `fromManifest` checks expiry against
-//! `trust.now`, or else the JavaScript clock (`Date.now()`), and never asks
-//! the core for the system time (which would trap on wasm32).
+//! `trust.now`, or else the JavaScript clock (`Date.now()`, calib-js's
+//! `Clock::Millis`), and never asks Rust for the system time (which would
+//! trap on wasm32; calib-js has no `Clock::System` there).
 //!
 //! ## Panics
 //!
-//! None reach JavaScript: no conversion unwraps user input, and the core's
-//! load, apply, metric and verification paths return errors rather than
-//! panic. (The module is built with `panic = "abort"`: a panic would surface
+//! None reach JavaScript: no conversion here or in calib-js unwraps user
+//! input, and the core's load, apply, metric and verification paths return
+//! errors rather than panic. (The module is built with `panic = "abort"`: a panic would surface
 //! as a `RuntimeError: unreachable` and leave the instance unusable.)
 
 #![deny(missing_docs)]

@@ -1,11 +1,9 @@
-//! `Calibrator.fromManifest`: calib-core's verified loader, with its trust
-//! policy and trust state converted from JavaScript.
+//! `Calibrator.fromManifest`, with its `TrustOptions` object.
 
 use crate::calibrator::Calibrator;
-use crate::convert::{INVALID_ARGUMENT, Result, coded_error, count, given, invalid_argument};
-use calib_core::manifest::{self, ManifestError, PublicKey, TrustPolicy, TrustState};
-use js_sys::{Array, Reflect, Uint8Array};
-use time::OffsetDateTime;
+use crate::convert::{Result, arg, given, js_type, throw};
+use calib_js::{Arg, Clock, TrustOptions};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -26,65 +24,35 @@ export interface TrustOptions {
 }
 "#;
 
-/// calib-node's words for a trust argument that is not a `TrustOptions`.
-const TRUST_SHAPE: &str =
-    "trust must be { keys: string[], threshold?: number, state?: string, requireGateReport?: boolean, now?: number }";
-
-/// The fields of a `TrustOptions` object, converted.
-struct TrustOptions {
-    keys: Vec<String>,
-    threshold: Option<JsValue>,
-    state: Option<String>,
-    require_gate_report: Option<bool>,
-    now: Option<f64>,
+/// Reads `trust`; anything but an object of the documented shape is a
+/// wrong argument, as calib-node's object conversion refuses it.
+fn options(trust: &JsValue) -> Arg<TrustOptions> {
+    read_options(trust).map_or_else(|| Arg::Wrong(js_type(trust)), Arg::Value)
 }
 
-/// Reads `trust`; anything but an object of the documented shape is
-/// `invalid_argument`, as calib-node's object conversion refuses it.
-fn options(trust: &JsValue) -> Result<TrustOptions> {
-    let shape = || invalid_argument(TRUST_SHAPE);
+/// The fields of `trust`, or `None` when it is not an object or a field has
+/// another type.
+fn read_options(trust: &JsValue) -> Option<TrustOptions> {
     if !trust.is_object() || Array::is_array(trust) {
-        return Err(shape());
+        return None;
     }
     let field = |name: &str| given(Reflect::get(trust, &JsValue::from_str(name)).ok());
-    let keys = field("keys").ok_or_else(shape)?;
-    let keys = keys.dyn_ref::<Array>().ok_or_else(shape)?;
-    let keys = keys.iter().map(|k| k.as_string()).collect::<Option<Vec<String>>>().ok_or_else(shape)?;
-    let state = field("state").map(|s| s.as_string().ok_or_else(shape)).transpose()?;
-    let require_gate_report = field("requireGateReport").map(|b| b.as_bool().ok_or_else(shape)).transpose()?;
-    let now = field("now").map(|n| n.as_f64().ok_or_else(shape)).transpose()?;
-    Ok(TrustOptions { keys, threshold: field("threshold"), state, require_gate_report, now })
+    let keys = field("keys")?.dyn_into::<Array>().ok()?;
+    Some(TrustOptions {
+        keys: keys.iter().map(|k| k.as_string()).collect::<Option<Vec<String>>>()?,
+        threshold: field("threshold").map(|t| arg(&t)),
+        state: optional(field("state"), JsValue::as_string)?,
+        require_gate_report: optional(field("requireGateReport"), JsValue::as_bool)?,
+        now: optional(field("now"), JsValue::as_f64)?,
+    })
 }
 
-/// Manifest and model arguments: text or bytes (`fs.readFileSync` and
-/// `fetch` give either).
-fn bytes(what: &str, v: &JsValue) -> Result<Vec<u8>> {
-    if let Some(s) = v.as_string() {
-        return Ok(s.into_bytes());
+/// An optional field: `Some(None)` when not given, `None` when of another type.
+fn optional<T>(v: Option<JsValue>, read: impl Fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
+    match v {
+        None => Some(None),
+        Some(v) => read(&v).map(Some),
     }
-    if let Some(b) = v.dyn_ref::<Uint8Array>() {
-        return Ok(b.to_vec());
-    }
-    Err(coded_error(INVALID_ARGUMENT, &format!("{what} must be a string or a Uint8Array")))
-}
-
-/// A refused manifest as a JS `Error`: the loader's code (`bad_signature`,
-/// `expired`, `rollback`, …) and its message.
-fn manifest_error(e: ManifestError) -> JsValue {
-    coded_error(e.code(), e.message())
-}
-
-/// The time to check expiry against: `now` in milliseconds since the Unix
-/// epoch, else the JavaScript clock (WebAssembly has no clock of its own).
-fn clock(now: Option<f64>) -> Result<OffsetDateTime> {
-    let ms = now.unwrap_or_else(js_sys::Date::now);
-    let bad = || invalid_argument(&format!("now must be milliseconds since the Unix epoch, got {ms}"));
-    if !ms.is_finite() {
-        return Err(bad());
-    }
-    // Whole milliseconds, as Date.now() gives them; the float-to-int `as` saturates.
-    let nanos = i128::from(ms.trunc() as i64) * 1_000_000;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| bad())
 }
 
 #[wasm_bindgen]
@@ -103,21 +71,10 @@ impl Calibrator {
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] model: JsValue,
         #[wasm_bindgen(unchecked_param_type = "TrustOptions")] trust: JsValue,
     ) -> Result<Calibrator> {
-        let envelope = bytes("envelope", &envelope)?;
-        let model = bytes("model", &model)?;
-        let trust = options(&trust)?;
-        let keys = trust.keys.iter().map(|k| PublicKey::from_file_text(k)).collect::<core::result::Result<_, _>>();
-        let threshold = trust.threshold.map_or(Ok(1), |t| count("threshold", &t))?;
-        let threshold = usize::try_from(threshold).unwrap_or(usize::MAX);
-        let mut policy = TrustPolicy::new(keys.map_err(manifest_error)?, threshold).map_err(manifest_error)?;
-        policy.require_gate_report = trust.require_gate_report.unwrap_or(true);
-        let mut state = match &trust.state {
-            Some(s) => TrustState::from_json(s).map_err(manifest_error)?,
-            None => TrustState::default(),
-        };
-        let now = clock(trust.now)?;
-        let loaded = manifest::Calibrator::from_manifest_at(&envelope, &model, &policy, &mut state, now)
-            .map_err(manifest_error)?;
-        Ok(Calibrator::new(loaded.model().clone(), Some(state.to_json())))
+        // WebAssembly has no clock of its own: without `trust.now`, the JavaScript one.
+        let clock = Clock::Millis(js_sys::Date::now());
+        calib_js::Calibrator::from_manifest(arg(&envelope), arg(&model), options(&trust), clock)
+            .map(Calibrator)
+            .map_err(throw)
     }
 }

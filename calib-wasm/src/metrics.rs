@@ -1,12 +1,7 @@
-//! The metric functions: each converts its arguments and calls the
-//! calib-core function of the same name.
+//! The metric functions, each calib-js's function of the same name.
 
-use crate::convert::{
-    Result, core_error, count, count_usize, floats, invalid_argument, number, object, opt_count_usize, opt_floats,
-    opt_string,
-};
-use calib_core::binning::{BinStrategy, DEFAULT_BINS};
-use calib_core::metrics;
+use crate::convert::{Result, arg, object, opt, throw};
+use calib_js::metrics::{self, Binned};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -53,35 +48,6 @@ export interface ReliabilityBin {
 }
 "#;
 
-/// The arguments every binned metric takes, converted.
-struct Input {
-    probs: Vec<f64>,
-    labels: Vec<f64>,
-    weights: Option<Vec<f64>>,
-}
-
-fn input(probs: &JsValue, labels: &JsValue, weights: Option<JsValue>) -> Result<Input> {
-    Ok(Input {
-        probs: floats("probs", probs)?,
-        labels: floats("labels", labels)?,
-        weights: opt_floats("weights", weights)?,
-    })
-}
-
-type Binned = fn(&[f64], &[f64], Option<&[f64]>, usize) -> calib_core::Result<f64>;
-
-fn binned(
-    f: Binned,
-    probs: &JsValue,
-    labels: &JsValue,
-    bins: Option<JsValue>,
-    weights: Option<JsValue>,
-) -> Result<f64> {
-    let i = input(probs, labels, weights)?;
-    let k = opt_count_usize("bins", bins, DEFAULT_BINS)?;
-    f(&i.probs, &i.labels, i.weights.as_deref(), k).map_err(core_error)
-}
-
 /// Expected calibration error over `bins` equal-width bins (default 15).
 #[wasm_bindgen]
 pub fn ece(
@@ -90,7 +56,7 @@ pub fn ece(
     #[wasm_bindgen(unchecked_optional_param_type = "number | null")] bins: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<f64> {
-    binned(metrics::ece, &probs, &labels, bins, weights)
+    metrics::binned(Binned::Ece, arg(&probs), arg(&labels), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Adaptive ECE over `bins` equal-mass bins (default 15).
@@ -101,7 +67,7 @@ pub fn aece(
     #[wasm_bindgen(unchecked_optional_param_type = "number | null")] bins: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<f64> {
-    binned(metrics::aece, &probs, &labels, bins, weights)
+    metrics::binned(Binned::Aece, arg(&probs), arg(&labels), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Maximum calibration error over the non-empty of `bins` equal-width bins.
@@ -112,7 +78,7 @@ pub fn mce(
     #[wasm_bindgen(unchecked_optional_param_type = "number | null")] bins: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<f64> {
-    binned(metrics::mce, &probs, &labels, bins, weights)
+    metrics::binned(Binned::Mce, arg(&probs), arg(&labels), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Debiased L2 calibration error over `bins` equal-mass bins (default 15).
@@ -123,7 +89,7 @@ pub fn dece(
     #[wasm_bindgen(unchecked_optional_param_type = "number | null")] bins: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<f64> {
-    binned(metrics::dece, &probs, &labels, bins, weights)
+    metrics::binned(Binned::Dece, arg(&probs), arg(&labels), opt(bins), opt(weights)).map_err(throw)
 }
 
 /// Brier score: the (weighted) mean of `(p − y)²`.
@@ -133,8 +99,7 @@ pub fn brier(
     #[wasm_bindgen(unchecked_param_type = "Floats")] labels: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<f64> {
-    let i = input(&probs, &labels, weights)?;
-    metrics::brier(&i.probs, &i.labels, i.weights.as_deref()).map_err(core_error)
+    metrics::brier(arg(&probs), arg(&labels), opt(weights)).map_err(throw)
 }
 
 /// Log-loss, with probabilities clipped to `[1e-15, 1 − 1e-15]`.
@@ -144,8 +109,7 @@ pub fn log_loss(
     #[wasm_bindgen(unchecked_param_type = "Floats")] labels: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<f64> {
-    let i = input(&probs, &labels, weights)?;
-    metrics::log_loss(&i.probs, &i.labels, i.weights.as_deref()).map_err(core_error)
+    metrics::log_loss(arg(&probs), arg(&labels), opt(weights)).map_err(throw)
 }
 
 /// All metrics at once (ECE, MCE and Brier from equal-width bins, AECE and
@@ -157,9 +121,7 @@ pub fn evaluate(
     #[wasm_bindgen(unchecked_optional_param_type = "number | null")] bins: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<JsValue> {
-    let i = input(&probs, &labels, weights)?;
-    let k = opt_count_usize("bins", bins, DEFAULT_BINS)?;
-    let m = metrics::evaluate(&i.probs, &i.labels, i.weights.as_deref(), k).map_err(core_error)?;
+    let m = metrics::evaluate(arg(&probs), arg(&labels), opt(bins), opt(weights)).map_err(throw)?;
     Ok(object(&[
         ("n", (m.n as f64).into()),
         ("ece", m.ece.into()),
@@ -182,18 +144,8 @@ pub fn reliability_bins(
     #[wasm_bindgen(unchecked_optional_param_type = "'equal_width' | 'equal_mass' | null")] strategy: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "Floats | null")] weights: Option<JsValue>,
 ) -> Result<JsValue> {
-    let i = input(&probs, &labels, weights)?;
-    let k = opt_count_usize("bins", bins, DEFAULT_BINS)?;
-    let strategy = match opt_string("strategy", strategy)?.as_deref() {
-        None | Some("equal_width") => BinStrategy::EqualWidth,
-        Some("equal_mass") => BinStrategy::EqualMass,
-        Some(other) => {
-            return Err(invalid_argument(&format!(
-                "strategy must be \"equal_width\" or \"equal_mass\", got {other:?}"
-            )));
-        }
-    };
-    let bins = metrics::reliability_bins(&i.probs, &i.labels, i.weights.as_deref(), k, strategy).map_err(core_error)?;
+    let bins =
+        metrics::reliability_bins(arg(&probs), arg(&labels), opt(bins), opt(strategy), opt(weights)).map_err(throw)?;
     let out = js_sys::Array::new();
     for b in bins {
         out.push(&object(&[
@@ -217,8 +169,5 @@ pub fn tau(
     #[wasm_bindgen(unchecked_param_type = "number")] k: JsValue,
     #[wasm_bindgen(js_name = cHat, unchecked_param_type = "number")] c_hat: JsValue,
 ) -> Result<f64> {
-    let n = count("n", &n)?;
-    let k = count_usize("k", &k)?;
-    let c_hat = number("cHat", &c_hat)?;
-    Ok(metrics::tau(n, k, c_hat))
+    metrics::tau(arg(&n), arg(&k), arg(&c_hat)).map_err(throw)
 }
