@@ -2,7 +2,7 @@
 //! rows are routed to their class's map, and every input field is kept as
 //! it was.
 
-use crate::common::{Data, calib, class_model, core_fit, listing, read, write};
+use crate::common::{Data, Expect, calib, class_model, core_fit, listing, read, write};
 use calib_core::map::{NonFinite, OutOfBounds};
 use calib_core::model::{FitConfig, Model};
 use calib_core::rng::SeededRng;

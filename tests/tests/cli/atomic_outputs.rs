@@ -1,7 +1,7 @@
 //! Outputs are atomic: a failed `fit` or `apply` leaves no output, no
 //! temporary file and any earlier output untouched.
 
-use crate::common::{assert_located, calib, listing, read, simple_model, write};
+use crate::common::{Expect, assert_located, calib, listing, read, simple_model, write};
 use calib_core::map::OutOfBounds;
 use calib_core::model::Model;
 use std::ffi::OsStr;

@@ -5,47 +5,43 @@
 use calib_core::map::OutOfBounds;
 use calib_core::model::{FitConfig, Model, fit_model};
 use calib_core::rng::SeededRng;
-use calib_tests::binary::calib_bin;
+use calib_tests::binary::calib_in;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+pub use calib_tests::binary::Run;
 
 // ---------------------------------------------------------------------------
 // Running the binary
 // ---------------------------------------------------------------------------
 
-/// What one run of `calib` did.
-#[derive(Debug)]
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub args: String,
-}
-
+/// Runs `calib` with `args` in the test's own directory.
 pub fn calib<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_os_string()).collect();
-    let out = Command::new(calib_bin()).args(&args).output().expect("cannot run calib");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
-    }
+    calib_in(Path::new("."), args)
 }
 
-impl Run {
-    pub fn ok(self) -> Run {
+/// What a CLI test expects of one run: success, an input error or a usage
+/// error (every failure is exit 2; they differ in what they print).
+pub trait Expect {
+    /// Exit code 0; the run, for more checks.
+    fn ok(self) -> Run;
+    /// Exit code 2 with exactly one line on stderr, `calib: error: …`.
+    /// Returns that line without the prefix.
+    fn input_error(self) -> String;
+    /// A clap usage error: exit 2, a message, no output.
+    fn usage_error(self);
+}
+
+impl Expect for Run {
+    fn ok(self) -> Run {
         assert_eq!(self.code, Some(0), "calib {} failed:\n{}", self.args, self.stderr);
         self
     }
-    /// Exit code 2 with exactly one line on stderr, `calib: error: …`.
-    /// Returns that line without the prefix.
-    pub fn input_error(self) -> String {
+    fn input_error(self) -> String {
         assert_eq!(self.code, Some(2), "calib {}: expected exit 2; stderr:\n{}", self.args, self.stderr);
         let lines: Vec<&str> = self.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "calib {}: expected a one-line error, got:\n{}", self.args, self.stderr);
@@ -55,8 +51,7 @@ impl Run {
             .unwrap_or_else(|| panic!("calib {}: unexpected error format {:?}", self.args, lines[0]));
         msg.to_string()
     }
-    /// A clap usage error: exit 2, a message, no output.
-    pub fn usage_error(self) {
+    fn usage_error(self) {
         assert_eq!(self.code, Some(2), "calib {}: expected exit 2; stderr:\n{}", self.args, self.stderr);
         assert!(
             self.stderr.contains("error:") || self.stderr.contains("Usage:"),

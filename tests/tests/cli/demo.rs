@@ -1,7 +1,7 @@
 //! `calib demo`: the model, the reliability diagram and the held-out rows it
 //! writes, the table it prints, and that the same seed gives the same bytes.
 
-use crate::common::{calib, read};
+use crate::common::{Expect, calib, read};
 use calib_core::model::Model;
 use calib_core::synthetic::DEMO_CLASSES;
 use std::ffi::OsStr;

@@ -1,7 +1,7 @@
 //! `calib eval`: its JSON and its table agree with calib-core's metrics on
 //! the same rows, with and without a model.
 
-use crate::common::{Data, calib, class_model, write};
+use crate::common::{Data, Expect, calib, class_model, write};
 use calib_core::map::ApplyStats;
 use calib_core::metrics;
 use calib_core::model::FitConfig;

@@ -2,7 +2,7 @@
 //! calib-core's `fit_model` builds with the same options; invalid option
 //! values exit 2.
 
-use crate::common::{Data, assert_strictly_increasing, calib, cli_fit, core_fit, ds, write};
+use crate::common::{Data, Expect, assert_strictly_increasing, calib, cli_fit, core_fit, ds, write};
 use calib_core::binning::{BinStrategy, KPolicy};
 use calib_core::map::OutOfBounds;
 use calib_core::model::{Direction, FitConfig, Method, Model};

@@ -1,7 +1,7 @@
 //! Bad input to `fit`, `eval` and `apply`: exit 2 and one line that names
 //! the file, the line and the column; bad models and usage errors.
 
-use crate::common::{assert_located, calib, ds, fail_on, read, simple_model, write};
+use crate::common::{Expect, assert_located, calib, ds, fail_on, read, simple_model, write};
 use calib_core::map::OutOfBounds;
 use std::ffi::OsStr;
 use std::path::Path;
