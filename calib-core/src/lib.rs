@@ -113,13 +113,13 @@
 //! K bins (equal-width for ECE and MCE, equal-mass for AECE and debiased
 //! ECE); [`metrics::evaluate_by_class`] does so per class. How much AECE is
 //! chance: [`tolerance::bootstrap_c_hat`] bootstraps ĉ from the calibrated
-//! probabilities, and [`metrics::tau`] turns it into the tolerance
+//! probabilities, and [`tolerance::tau`] turns it into the tolerance
 //! `τ(N, K) = max(0.015, ĉ·√(K/N))` that the AECE gate allows.
 //!
 //! ```
-//! use calib_core::metrics::{evaluate, tau};
+//! use calib_core::metrics::evaluate;
 //! use calib_core::rng::SeededRng;
-//! use calib_core::tolerance::{BootstrapOptions, bootstrap_c_hat};
+//! use calib_core::tolerance::{BootstrapOptions, bootstrap_c_hat, tau};
 //!
 //! // Labels drawn from the probabilities themselves: calibrated by construction.
 //! let mut rng = SeededRng::new(1);
