@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Builds calib-wasm for the web and for Node, and tests both builds:
+#   - both builds' .d.ts made from calib-node/index.d.ts, the one source of the
+#     packages' types (dts.mjs write), and a check that each still declares
+#     exactly what its build exports, with the same parameter counts (dts.mjs check);
 #   - wasm32 clippy (-D warnings) and a tsc --strict check of both .d.ts files
 #     against the shared interface tests/js/api.d.ts;
 #   - the module size stated in README.md;
@@ -103,6 +106,10 @@ done
 # and to bundlers whatever the importing package's "type" is.
 echo '{ "type": "module" }' >pkg/web/package.json
 echo '{ "type": "commonjs" }' >pkg/node/package.json
+# The exports are skip_typescript: wasm-bindgen declares only its loader, and
+# the API's types come from calib-node/index.d.ts (rewritten every run, so a
+# change there reaches both builds).
+node dts.mjs write pkg/web pkg/node
 for dir in pkg/web pkg/node; do
   printf '%s: %s bytes\n' "$dir/calib_wasm_bg.wasm" "$(stat -c %s "$dir/calib_wasm_bg.wasm")"
 done
@@ -115,6 +122,9 @@ if [ -z "$DEBIAN_RUST" ]; then
 else
   echo "skipped: Debian's rustc-web has no clippy (the rustup toolchain could not provide $TARGET)"
 fi
+
+step "both .d.ts files declare what their builds export (dts.mjs check, from calib-node/index.d.ts)"
+node dts.mjs check pkg/web pkg/node
 
 step "type-check both builds' .d.ts against tests/js/api.d.ts (tsc --strict)"
 node_modules/.bin/tsc -p tsconfig.json

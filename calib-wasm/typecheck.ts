@@ -1,7 +1,7 @@
-// Type-checks the .d.ts files wasm-bindgen generates for both builds
-// (`tsc -p tsconfig.json`, run by test.sh): both match the interface shared
-// with calib-node (tests/js/api.d.ts), typed use of every export compiles, and
-// misuse does not (each @ts-expect-error must find an error).
+// Type-checks the .d.ts files of both builds, which dts.mjs makes from
+// calib-node/index.d.ts (`tsc -p tsconfig.json`, run by test.sh): both match
+// the interface shared with calib-node (tests/js/api.d.ts), typed use of every
+// export compiles, and misuse does not (each @ts-expect-error must find an error).
 import * as node from './pkg/node/calib_wasm.js';
 import * as web from './pkg/web/calib_wasm.js';
 import init, { Calibrator, ece, evaluate, reliabilityBins, tau, fingerprint, bucket, included } from './pkg/web/calib_wasm.js';

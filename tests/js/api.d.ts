@@ -1,5 +1,5 @@
 // The one TypeScript interface of calib's JavaScript packages (tests/js/API.md).
-// calib-node's generated index.d.ts and calib-wasm's generated .d.ts must both be
+// calib-node's generated index.d.ts and calib-wasm's .d.ts (made from it) must both be
 // assignable to `CalibModule`; each package's type-check compiles a file that says so.
 
 export type Floats = Float64Array | Float32Array | number[];
