@@ -17,9 +17,12 @@ use crate::keys;
 use calib_core::binning::KPolicy;
 use calib_core::canonical::{Sha256Digest, model_digest};
 use calib_core::fingerprint::core_fingerprint;
-use calib_core::gate::{GateConfig, Verdict};
-use calib_core::governance::{self, Fresh, GovernanceConfig, GroupReview, GroupStatus, Progress, RecordedCHat};
-use calib_core::manifest::{self, ManifestErrorKind, ManifestSpec, TrustPolicy};
+use calib_core::gate::GateConfig;
+use calib_core::governance::{
+    self, CurrentVerification, Finding, Fresh, GovernanceConfig, GroupReview, GroupStatus, Progress, RecordedCHat,
+    Signing,
+};
+use calib_core::manifest::{self, TrustPolicy};
 use calib_core::{audit, model::Model};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -129,37 +132,29 @@ struct Compliance<'a> {
     core_fingerprint: Sha256Digest,
     settings: &'a GovernanceConfig,
     groups: &'a [GroupReview],
-    findings: Vec<String>,
+    findings: Vec<Finding>,
     signed_manifest: Option<FileRef>,
 }
 
-fn group_name(g: &GroupReview) -> String {
-    g.class.clone().unwrap_or_else(|| "(global)".to_string())
-}
-
-/// Verifies the current manifest's signatures when keys are given. Expiry,
-/// another core's fingerprint and a missing gate report are findings, not
-/// errors: replacing such a manifest is what governance is for.
-fn verification(bytes: &[u8], a: &GovernanceArgs, now: OffsetDateTime) -> Result<(String, Vec<String>), CliError> {
+/// Verifies the current manifest's signatures when keys are given; which
+/// refusals are findings rather than errors is the core's
+/// (`CurrentVerification::judge`).
+fn verification(bytes: &[u8], a: &GovernanceArgs, now: OffsetDateTime) -> Result<CurrentVerification, CliError> {
     if a.pubkey.is_empty() {
-        return Ok(("not verified (no --pubkey)".into(), vec!["the current manifest was not verified".into()]));
+        return Ok(CurrentVerification::Skipped);
     }
     let keys: Vec<_> = a.pubkey.iter().map(|k| keys::load_public(k)).collect::<Result<_, _>>()?;
     let policy = TrustPolicy::new(keys, a.threshold).map_err(|e| CliError::Usage(e.to_string()))?;
-    match manifest::verify_manifest(bytes, &policy, now) {
-        Ok(_) => Ok(("verified".into(), Vec::new())),
-        Err(e)
-            if matches!(
-                e.kind(),
-                ManifestErrorKind::Expired | ManifestErrorKind::FingerprintMismatch | ManifestErrorKind::GatesNotPassed
-            ) =>
-        {
-            Ok((
-                format!("signatures verified; {} ({})", e.message(), e.code()),
-                vec![format!("current manifest: {} ({})", e.message(), e.code())],
-            ))
-        }
-        Err(e) => Err(CliError::file(&a.current, format!("does not verify: {} ({})", e.message(), e.code()))),
+    CurrentVerification::judge(manifest::verify_manifest(bytes, &policy, now))
+        .map_err(|e| CliError::file(&a.current, format!("does not verify: {e}")))
+}
+
+/// How the verification reads in the report.
+fn verification_text(v: &CurrentVerification) -> String {
+    match v {
+        CurrentVerification::Skipped => "not verified (no --pubkey)".into(),
+        CurrentVerification::Verified => "verified".into(),
+        CurrentVerification::Flawed(e) => format!("signatures verified; {e}"),
     }
 }
 
@@ -203,7 +198,7 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
             ),
         ));
     }
-    let (verified, mut findings) = verification(&envelope, &a, now)?;
+    let verified = verification(&envelope, &a, now)?;
 
     let input_bytes = keys::read_bytes(&a.input)?;
     let cols = io::read_columns(&a.input, Wanted { label: true, query_id: true })?;
@@ -244,49 +239,20 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
     let gate_json = serde_json::to_string_pretty(&review.gate_report).expect("a gate report serialises") + "\n";
     write("gate_report.json", gate_json.as_bytes())?;
 
-    for g in &review.groups {
-        match g.status {
-            GroupStatus::Refit => {}
-            GroupStatus::TooSmall => findings.push(format!(
-                "{}: {} fresh rows, fewer than {}: previous map kept",
-                group_name(g),
-                g.rows,
-                cfg.min_class_samples
-            )),
-            GroupStatus::NoFreshData => findings.push(format!("{}: no fresh rows: previous map kept", group_name(g))),
-            GroupStatus::TauBreach => findings.push(format!(
-                "{}: τ {:.4} above the limit {}: breach, previous map kept",
-                group_name(g),
-                g.tau.unwrap_or(f64::NAN),
-                cfg.max_allowed_tau
-            )),
-        }
-    }
-    for gate in review.gate_report.gates.iter().filter(|g| g.verdict != Verdict::Pass) {
-        findings.push(format!("gate {}: {}", gate.gate.name(), gate.verdict.name()));
-    }
-
+    let mut findings = review.findings(&verified, &cfg);
     let mut signed = None;
     if !a.key.is_empty() {
-        if review.verdict == Verdict::Pass {
-            let keys: Vec<_> = a.key.iter().map(|k| keys::load_secret(k)).collect::<Result<_, _>>()?;
-            let expires = manifest::parse_expires(&a.expires, now).map_err(|e| CliError::Usage(e.to_string()))?;
-            let spec = ManifestSpec {
-                model: &review.candidate,
-                wasm: None,
-                gate_report: Some(&review.gate_report),
-                version: st.predicate.version + 1,
-                created: now,
-                expires,
-                parent: Some(m.digest),
-            };
-            let bad = |e: manifest::ManifestError| CliError::Usage(e.to_string());
-            let statement = manifest::build_statement(&spec).map_err(bad)?;
-            let env = manifest::sign(&statement, &keys.iter().collect::<Vec<_>>()).map_err(bad)?;
-            write("manifest.json", &env)?;
-            signed = Some(FileRef { file: "manifest.json", sha256: Sha256Digest::of(&env) });
-        } else {
-            findings.push(format!("not signed: the verdict is {}, not pass", review.verdict.name()));
+        match review.signing(&st, m.digest) {
+            Signing::Sign(successor) => {
+                let keys: Vec<_> = a.key.iter().map(|k| keys::load_secret(k)).collect::<Result<_, _>>()?;
+                let expires = manifest::parse_expires(&a.expires, now).map_err(|e| CliError::Usage(e.to_string()))?;
+                let bad = |e: manifest::ManifestError| CliError::Usage(e.to_string());
+                let statement = manifest::build_statement(&successor.spec(&review, now, expires)).map_err(bad)?;
+                let env = manifest::sign(&statement, &keys.iter().collect::<Vec<_>>()).map_err(bad)?;
+                write("manifest.json", &env)?;
+                signed = Some(FileRef { file: "manifest.json", sha256: Sha256Digest::of(&env) });
+            }
+            Signing::Withhold(why) => findings.push(why),
         }
     }
 
@@ -306,7 +272,7 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
             manifest_sha256: m.digest,
             version: st.predicate.version,
             expires: st.predicate.expires.clone(),
-            verification: verified,
+            verification: verification_text(&verified),
             model: model_path.display().to_string(),
             model_sha256: current_digest,
         },
@@ -365,7 +331,7 @@ fn print_table(c: &Compliance<'_>, out: &Path) {
     for g in c.groups {
         outln!(
             "{:<20} {:>8} {:<28} {:>8} {:>8} {:>8}",
-            group_name(g),
+            g.name(),
             g.rows,
             status_name(g.status),
             opt(g.c_hat, 4),
@@ -437,7 +403,7 @@ fn markdown(c: &Compliance<'_>) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
-            cell(&group_name(g)),
+            cell(g.name()),
             g.rows,
             status_name(g.status),
             if g.flagged { " ⚑" } else { "" },
@@ -455,7 +421,7 @@ fn markdown(c: &Compliance<'_>) -> String {
         let _ = writeln!(s, "None.");
     }
     for f in &c.findings {
-        let _ = writeln!(s, "- {}", f.replace('\n', " "));
+        let _ = writeln!(s, "- {}", f.to_string().replace('\n', " "));
     }
     s
 }

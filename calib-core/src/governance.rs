@@ -30,6 +30,14 @@
 //!   K policy at the fit's size.
 //! - **Verdict**: the worst of the gate report's and the groups' (a τ
 //!   breach is `Breach`; small groups are flags, not breaches).
+//!
+//! # After the review (feature `manifest`)
+//!
+//! One concept a file: this module runs the review; `findings` turns it
+//! (and the current manifest's verification) into the compliance report's
+//! [`Finding`]s; `signing` is the sign-on-pass rule ([`Review::signing`]:
+//! version + 1, the current manifest as parent). The CLI only loads keys,
+//! writes files and prints.
 
 use crate::binning::KPolicy;
 use crate::bucket::bucket;
@@ -43,6 +51,16 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "manifest")]
+mod findings;
+#[cfg(feature = "manifest")]
+mod signing;
+
+#[cfg(feature = "manifest")]
+pub use findings::{CurrentVerification, Finding};
+#[cfg(feature = "manifest")]
+pub use signing::{Signing, Successor};
 
 /// Salt of the fit/holdout split.
 pub const SPLIT_SALT: &str = "calib-governance";
@@ -152,6 +170,13 @@ pub struct GroupReview {
     pub aece_current: Option<f64>,
     /// AECE of the candidate on the group's holdout rows.
     pub aece_candidate: Option<f64>,
+}
+
+impl GroupReview {
+    /// The group's name in reports: its class, or `(global)`.
+    pub fn name(&self) -> &str {
+        self.class.as_deref().unwrap_or("(global)")
+    }
 }
 
 /// The outcome of a review.
