@@ -11,7 +11,7 @@ mod html;
 
 use crate::io::{self, CliError, Columns, Wanted};
 use calib_core::canonical::model_digest;
-use calib_core::fingerprint::core_fingerprint;
+use calib_core::governance::ManifestStanding;
 use calib_core::manifest;
 use calib_core::monitor::{self, AlertState, DriftPack, MonitorConfig, Rows, Severity};
 use clap::Args;
@@ -44,26 +44,14 @@ pub struct ReportArgs {
     bins: u32,
 }
 
-/// A manifest as the page shows it: read, **not verified**.
+/// A manifest as the page shows it: read, **not verified** (its standing
+/// is calib-core's `governance::ManifestStanding`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ManifestSummary {
     pub path: String,
     pub verified: bool,
-    pub digest: String,
-    pub version: u64,
-    pub created: String,
-    pub expires: String,
-    pub expired: bool,
-    pub core_fingerprint: String,
-    pub core_matches: bool,
-    pub parent: Option<String>,
-    pub keyids: Vec<String>,
-    pub model_subject: Option<String>,
-    /// Whether the model subject is the given model's canonical digest.
-    pub model_matches: bool,
-    pub gate_verdict: Option<String>,
-    pub c_hat: Option<f64>,
-    pub tau: Option<f64>,
+    #[serde(flatten)]
+    pub standing: ManifestStanding,
 }
 
 /// What `--json` prints: the drift pack, the model's digest and the manifest summary.
@@ -97,28 +85,9 @@ fn rows<'a>(cols: &'a Columns, ts: &'a Option<Vec<i64>>) -> Rows<'a, String> {
 pub fn manifest_summary(path: &Path, model: &calib_core::model::Model) -> Result<ManifestSummary, CliError> {
     let bytes = io::read_bytes(path)?;
     let m = manifest::inspect(&bytes).map_err(|e| CliError::file(path, e))?;
-    let st = m.statement.map_err(|e| CliError::file(path, format!("payload is not a calib statement: {e}")))?;
-    let p = &st.predicate;
-    // An expiry that cannot be read is shown as expired: it is never trusted.
-    let expired = p.expired_at(OffsetDateTime::now_utc()).unwrap_or(true);
-    Ok(ManifestSummary {
-        path: path.display().to_string(),
-        verified: false,
-        digest: m.digest.to_hex(),
-        version: p.version,
-        created: p.created.clone(),
-        expires: p.expires.clone(),
-        expired,
-        core_fingerprint: p.core_fingerprint.to_hex(),
-        core_matches: p.core_fingerprint == core_fingerprint(),
-        parent: p.parent.map(|d| d.to_hex()),
-        keyids: m.envelope.signatures.iter().map(|s| s.keyid.clone()).collect(),
-        model_matches: st.vouches_for(model),
-        model_subject: st.model_sha256().map(str::to_string),
-        gate_verdict: p.gate_report.as_ref().map(|r| r.verdict.name().to_string()),
-        c_hat: p.parameters.c_hat.overall,
-        tau: p.parameters.tau.overall,
-    })
+    let standing = ManifestStanding::read(&m, model, OffsetDateTime::now_utc())
+        .map_err(|e| CliError::file(path, format!("payload is not a calib statement: {e}")))?;
+    Ok(ManifestSummary { path: path.display().to_string(), verified: false, standing })
 }
 
 pub fn run(a: ReportArgs) -> Result<u8, CliError> {

@@ -36,8 +36,9 @@
 //! One concept a file: this module runs the review; `findings` turns it
 //! (and the current manifest's verification) into the compliance report's
 //! [`Finding`]s; `signing` is the sign-on-pass rule ([`Review::signing`]:
-//! version + 1, the current manifest as parent). The CLI only loads keys,
-//! writes files and prints.
+//! version + 1, the current manifest as parent); `standing` reads a
+//! manifest's standing without verifying it ([`ManifestStanding`]: expiry,
+//! core, model subject). The CLI only loads keys, writes files and prints.
 
 use crate::binning::KPolicy;
 use crate::bucket::bucket;
@@ -56,11 +57,15 @@ use serde::{Deserialize, Serialize};
 mod findings;
 #[cfg(feature = "manifest")]
 mod signing;
+#[cfg(feature = "manifest")]
+mod standing;
 
 #[cfg(feature = "manifest")]
 pub use findings::{CurrentVerification, Finding};
 #[cfg(feature = "manifest")]
 pub use signing::{Signing, Successor};
+#[cfg(feature = "manifest")]
+pub use standing::ManifestStanding;
 
 /// Salt of the fit/holdout split.
 pub const SPLIT_SALT: &str = "calib-governance";

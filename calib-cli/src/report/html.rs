@@ -230,23 +230,24 @@ pub fn render(r: &ReportJson<'_>, json: &str) -> String {
     s.push_str(r#"<section id="manifest"><h2>Manifest</h2>"#);
     match &r.manifest {
         None => s.push_str(r#"<p class="note">No manifest given.</p>"#),
-        Some(m) => {
+        Some(summary) => {
+            let m = &summary.standing;
             s.push_str(r#"<p class="warn">Not verified: this summary only reads the manifest. Run <code>calib verify</code> before trusting it.</p><table class="manifest">"#);
             let yes = |b: bool| if b { "yes" } else { "NO" };
             let rows: Vec<(&str, String)> = vec![
-                ("file", m.path.clone()),
-                ("digest", m.digest.clone()),
+                ("file", summary.path.clone()),
+                ("digest", m.digest.to_hex()),
                 ("version", m.version.to_string()),
                 ("created", m.created.clone()),
                 ("expires", format!("{}{}", m.expires, if m.expired { " (expired)" } else { "" })),
-                ("core fingerprint", format!("{} (this core: {})", m.core_fingerprint, yes(m.core_matches))),
+                ("core fingerprint", format!("{} (this core: {})", m.core_fingerprint.to_hex(), yes(m.core_matches))),
                 (
                     "model subject",
                     format!("{} (this model: {})", m.model_subject.as_deref().unwrap_or("-"), yes(m.model_matches)),
                 ),
-                ("parent", m.parent.clone().unwrap_or_else(|| "(none)".into())),
+                ("parent", m.parent.map_or_else(|| "(none)".into(), |d| d.to_hex())),
                 ("signers (key ids)", m.keyids.join(", ")),
-                ("gate report", m.gate_verdict.clone().unwrap_or_else(|| "(none)".into())),
+                ("gate report", m.gate_verdict.map_or("(none)", |v| v.name()).to_string()),
                 ("ĉ (holdout)", num(m.c_hat)),
                 ("τ (holdout)", num(m.tau)),
             ];
