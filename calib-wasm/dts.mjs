@@ -12,7 +12,8 @@
 //       calib_wasm.d.ts is not what `write` makes of the current
 //       calib-node/index.d.ts, or when a build exports a function, class or
 //       method the .d.ts does not declare (or the reverse), or with another
-//       number of parameters.
+//       number of parameters; and (Node build) when an object the API
+//       returns or reads has other fields than its interface declares.
 //
 // The rewrite: napi's `__napiBindingTarget` (which loader flavour napi
 // loaded) does not exist in calib-wasm and is dropped; each class gains what
@@ -119,7 +120,50 @@ function declarations(file) {
       classes.set(stmt.name.text, members);
     }
   }
-  return { fns, classes };
+  return { fns, classes, interfaces: interfacesOf(src) };
+}
+
+// interface name -> its property names.
+function interfacesOf(src) {
+  const out = new Map();
+  for (const stmt of src.statements) {
+    if (ts.isInterfaceDeclaration(stmt)) {
+      out.set(stmt.name.text, stmt.members.filter(ts.isPropertySignature).map((m) => m.name.getText(src)));
+    }
+  }
+  return out;
+}
+
+// A small valid model (calib's JSON model format), to call the API with.
+const MODEL = JSON.stringify({
+  schema_version: 1,
+  method: 'isotonic',
+  strict: false,
+  out_of_bounds: 'clip',
+  non_finite: 'error',
+  epsilon: 0.0,
+  global: { x: [0.1, 0.9], y: [0.2, 0.8], increasing: true, n: 2, merged_bins: 0 },
+  classes: {},
+});
+
+// The fields of each interface as the build really uses them: the keys of the
+// objects it returns, and the properties it reads from a TrustOptions.
+function fieldsInUse(mod) {
+  const read = new Set();
+  const trust = new Proxy({ keys: [] }, { get: (t, k) => (typeof k === 'string' && read.add(k), t[k]) });
+  try {
+    mod.Calibrator.fromManifest('{}', '{}', trust);
+  } catch {
+    // Refused (it is no manifest); what matters is which fields it read.
+  }
+  const calibrator = mod.Calibrator.fromJSON(MODEL);
+  calibrator.apply(0.5);
+  return new Map([
+    ['ApplyCounts', Object.keys(calibrator.stats())],
+    ['Metrics', Object.keys(mod.evaluate([0.2, 0.8], [0, 1]))],
+    ['ReliabilityBin', Object.keys(mod.reliabilityBins([0.2, 0.8], [0, 1])[0])],
+    ['TrustOptions', [...read]],
+  ]);
 }
 
 // The same for what a build's JavaScript exports.
@@ -148,18 +192,18 @@ async function exports(dir) {
     if (typeof proto[Symbol.dispose] === 'function') members.set('[Symbol.dispose]', proto[Symbol.dispose].length);
     classes.set(name, members);
   }
-  return { fns, classes };
+  return { mod, fns, classes };
 }
 
 function compare(what, declared, actual, problems) {
   for (const [name, n] of declared) {
-    if (!actual.has(name)) problems.push(`${what}${name} is declared but not exported`);
+    if (!actual.has(name)) problems.push(`${what}${name} is declared but not in the build`);
     else if (actual.get(name) !== n) {
       problems.push(`${what}${name} takes ${actual.get(name)} parameters, the .d.ts declares ${n}`);
     }
   }
   for (const name of actual.keys()) {
-    if (!declared.has(name)) problems.push(`${what}${name} is exported but not declared`);
+    if (!declared.has(name)) problems.push(`${what}${name} is in the build but not declared`);
   }
 }
 
@@ -170,17 +214,29 @@ async function check(dir) {
     problems.push(`${out} is not what calib-node/index.d.ts gives: run \`node dts.mjs write ${dir}\``);
   }
   const d = declarations(out);
-  const a = await exports(dir);
+  const { mod, ...a } = await exports(dir);
   compare('', d.fns, a.fns, problems);
   compare('class ', new Map([...d.classes].map(([k]) => [k, 0])), new Map([...a.classes].map(([k]) => [k, 0])), problems);
   for (const [name, members] of d.classes) {
     if (a.classes.has(name)) compare(`${name}.`, members, a.classes.get(name), problems);
   }
+  if (!dir.endsWith('web')) {
+    // The web build is the same module behind another loader; calling it needs init().
+    const fields = (list) => new Map(list.map((f) => [f, 0]));
+    const used = fieldsInUse(mod);
+    for (const name of d.interfaces.keys()) {
+      if (!used.has(name)) problems.push(`interface ${name} is declared, and dts.mjs does not check its fields`);
+    }
+    for (const [name, list] of used) {
+      compare(`${name}.`, fields(d.interfaces.get(name) || []), fields(list), problems);
+    }
+  }
   if (problems.length) {
     throw new Error(`${dir}: the .d.ts and the build have drifted:\n  ${problems.join('\n  ')}`);
   }
   const methods = [...d.classes.values()].reduce((n, m) => n + m.size, 0);
-  console.log(`${out}: ${d.fns.size} functions, ${d.classes.size} class(es) with ${methods} members, as exported`);
+  const checked = dir.endsWith('web') ? '' : `, ${d.interfaces.size} interfaces`;
+  console.log(`${out}: ${d.fns.size} functions, ${d.classes.size} class(es) with ${methods} members${checked}, as built`);
 }
 
 const [command, ...dirs] = process.argv.slice(2);

@@ -2,7 +2,8 @@
 # Builds calib-wasm for the web and for Node, and tests both builds:
 #   - both builds' .d.ts made from calib-node/index.d.ts, the one source of the
 #     packages' types (dts.mjs write), and a check that each still declares
-#     exactly what its build exports, with the same parameter counts (dts.mjs check);
+#     exactly what its build exports, with the same parameter counts, and that the
+#     objects the API returns or reads have their interfaces' fields (dts.mjs check);
 #   - wasm32 clippy (-D warnings) and a tsc --strict check of both .d.ts files
 #     against the shared interface tests/js/api.d.ts;
 #   - the module size stated in README.md;
