@@ -134,17 +134,9 @@ function interfacesOf(src) {
   return out;
 }
 
-// A small valid model (calib's JSON model format), to call the API with.
-const MODEL = JSON.stringify({
-  schema_version: 1,
-  method: 'isotonic',
-  strict: false,
-  out_of_bounds: 'clip',
-  non_finite: 'error',
-  epsilon: 0.0,
-  global: { x: [0.1, 0.9], y: [0.2, 0.8], increasing: true, n: 2, merged_bins: 0 },
-  classes: {},
-});
+// A valid model to call the API with: one of the parity vectors' models.
+const PARITY = path.join(here, '..', 'tests', 'vectors', 'parity.json');
+const MODEL = () => JSON.stringify(Object.values(JSON.parse(fs.readFileSync(PARITY, 'utf8')).models)[0]);
 
 // The fields of each interface as the build really uses them: the keys of the
 // objects it returns, and the properties it reads from a TrustOptions.
@@ -156,7 +148,7 @@ function fieldsInUse(mod) {
   } catch {
     // Refused (it is no manifest); what matters is which fields it read.
   }
-  const calibrator = mod.Calibrator.fromJSON(MODEL);
+  const calibrator = mod.Calibrator.fromJSON(MODEL());
   calibrator.apply(0.5);
   return new Map([
     ['ApplyCounts', Object.keys(calibrator.stats())],
