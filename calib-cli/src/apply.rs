@@ -35,10 +35,9 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
         return Ok(0);
     }
     let path = &a.input;
-    let f = std::fs::File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
-    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut rdr =
-        csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::with_capacity(1 << 20, f));
+    let input = io::csv::open(path)?;
+    let size = input.size;
+    let (src, mut rdr) = input.reader(false);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
     let score_c = headers.iter().position(|h| h.trim() == "score").ok_or_else(|| CliError::Header {
         file: path.display().to_string(),
@@ -70,14 +69,14 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
                 Err(e) => {
                     return Ok(Err(CliError::Input {
                         file: path.display().to_string(),
-                        line: e.position().map(|p| io::line_at(path, p.byte())).unwrap_or(0),
+                        line: e.position().map(|p| src.line_at(p.byte())).unwrap_or(0),
                         column: "-".into(),
                         message: format!("malformed CSV: {e}"),
                     }));
                 }
             }
             let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
-            let s = match io::parse_number(rec.get(score_c).unwrap_or("").trim(), path, byte, score_c, "score") {
+            let s = match io::parse_number(rec.get(score_c).unwrap_or("").trim(), &src, byte, score_c, "score") {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
             };
@@ -87,7 +86,7 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
                 Err(e) => {
                     return Ok(Err(CliError::Input {
                         file: path.display().to_string(),
-                        line: io::line_at(path, byte),
+                        line: src.line_at(byte),
                         column: format!("{} (score)", score_c + 1),
                         message: e.with_index(n as usize).to_string(),
                     }));

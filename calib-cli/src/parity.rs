@@ -36,11 +36,11 @@ struct Outputs {
     scores: Option<Vec<f64>>,
     labels: Option<Vec<f64>>,
     offsets: Vec<u64>,
+    source: io::Source,
 }
 
 fn read(path: &Path) -> Result<Outputs, CliError> {
-    let f = std::fs::File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(f);
+    let (src, mut rdr) = io::csv::open(path)?.reader(true);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
     let find = |n: &str| headers.iter().position(|h| h == n);
     let value_c = match (find("calibrated"), headers.len()) {
@@ -62,16 +62,17 @@ fn read(path: &Path) -> Result<Outputs, CliError> {
         scores: score_c.map(|_| Vec::new()),
         labels: label_c.map(|_| Vec::new()),
         offsets: Vec::new(),
+        source: src.clone(),
     };
     for rec in rdr.records() {
         let rec = rec.map_err(|e| CliError::Input {
             file: path.display().to_string(),
-            line: e.position().map(|p| io::line_at(path, p.byte())).unwrap_or(0),
+            line: e.position().map(|p| src.line_at(p.byte())).unwrap_or(0),
             column: "-".into(),
             message: format!("malformed CSV: {e}"),
         })?;
         let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
-        let num = |c: usize| io::parse_number(rec.get(c).unwrap_or(""), path, byte, c, &headers[c]);
+        let num = |c: usize| io::parse_number(rec.get(c).unwrap_or(""), &src, byte, c, &headers[c]);
         out.values.push(num(value_c)?);
         if let (Some(c), Some(v)) = (score_c, out.scores.as_mut()) {
             v.push(num(c)?);
@@ -93,7 +94,7 @@ fn same_column(name: &str, a: &[f64], b: &[f64], path_b: &Path, outs_b: &Outputs
         None => Ok(()),
         Some(i) => Err(CliError::Input {
             file: path_b.display().to_string(),
-            line: io::line_at(path_b, outs_b.offsets[i]),
+            line: outs_b.source.line_at(outs_b.offsets[i]),
             column: name.to_string(),
             message: format!("{name} {} differs from {} in the other file: these are not the same inputs", b[i], a[i]),
         }),

@@ -68,7 +68,7 @@ pub struct ReportJson<'a> {
 /// Reads a labelled input: its columns and timestamps.
 fn read_input(path: &Path) -> Result<(Columns, Option<Vec<i64>>), CliError> {
     let cols = io::read_columns(path, Wanted { label: true, query_id: false })?;
-    let ts = io::read_timestamps(path, cols.score.len())?;
+    let ts = io::read_timestamps(&cols)?;
     Ok((cols, ts))
 }
 

@@ -4,15 +4,16 @@
 //! and column ([`Columns::locate`]).
 
 use super::CliError;
-use super::csv::line_at;
+use super::csv::Source;
 use calib_core::{Error as CoreError, ErrorKind};
 use std::path::PathBuf;
 
 /// Where the rows of an input came from, to name a bad row in an error.
 #[derive(Debug)]
 pub enum Origin {
-    /// A CSV file: the byte offset of each row (its line is worked out only for errors).
-    Csv { offsets: Vec<u64> },
+    /// A CSV input: the byte offset of each row (its line is worked out
+    /// only for errors, from the input's bytes in `source`).
+    Csv { offsets: Vec<u64>, source: Source },
     /// Parquet files, in the order their rows appear in the columns.
     Parquet { parts: Vec<Part> },
 }
@@ -28,7 +29,7 @@ pub struct Part {
 
 impl Default for Origin {
     fn default() -> Self {
-        Origin::Csv { offsets: Vec::new() }
+        Origin::Csv { offsets: Vec::new(), source: Source::default() }
     }
 }
 
@@ -71,11 +72,11 @@ impl Columns {
             return CliError::file(&self.path, err);
         };
         match &self.origin {
-            Origin::Csv { offsets } => {
+            Origin::Csv { offsets, source } => {
                 let idx = self.headers.iter().position(|h| h == column).map(|c| c + 1);
                 CliError::Input {
                     file: self.path.display().to_string(),
-                    line: line_at(&self.path, offsets[i]),
+                    line: source.line_at(offsets[i]),
                     column: match idx {
                         Some(c) => format!("{c} ({column})"),
                         None => column.to_string(),

@@ -1,28 +1,97 @@
 //! CSV inputs (RFC 4180, a header line naming the columns): the columns
 //! calib reads and the optional `timestamp` column, each bad value reported
 //! as `file:line: column N (name): ...`.
+//!
+//! An input is read once, from one open file: a pipe, FIFO or `/dev/stdin`
+//! gives its bytes only once, so what it gives is copied to a temp file
+//! (deleted when done) that the parser and the line numbers of errors read
+//! ([`Source`]). A regular file is read in place.
 
 use super::time::parse_ms;
 use super::{CliError, Columns, Origin, Wanted, progress_for};
 use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-fn open_reader(path: &Path) -> Result<(csv::Reader<BufReader<File>>, u64), CliError> {
-    let f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
-    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(BufReader::with_capacity(1 << 20, f));
-    Ok((rdr, size))
+/// Parquet files start with these bytes.
+pub(crate) const PARQUET_MAGIC: &[u8; 4] = b"PAR1";
+
+/// Where a CSV input's bytes are, to read them again for the line of an
+/// error: the file itself, or the temp copy of a pipe's or FIFO's bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    /// The input as named on the command line (what messages name).
+    pub name: PathBuf,
+    /// The file holding its bytes: `name` itself, or the temp copy.
+    bytes: PathBuf,
+    /// Keeps the temp copy until the last user of the input is done.
+    _copy: Option<Arc<tempfile::TempPath>>,
 }
 
-/// Parses a number of the record at byte offset `byte`.
-pub fn parse_number(text: &str, file: &Path, byte: u64, col: usize, name: &str) -> Result<f64, CliError> {
+impl Source {
+    /// The 1-based line of the record at byte `byte` ([`line_at`]).
+    pub fn line_at(&self, byte: u64) -> u64 {
+        line_at(&self.bytes, byte)
+    }
+}
+
+/// A CSV input, opened: its [`Source`], the open file and its size.
+pub struct CsvFile {
+    pub source: Source,
+    pub size: u64,
+    file: File,
+}
+
+impl CsvFile {
+    /// A CSV reader of the input (fields trimmed of spaces if `trim`).
+    pub fn reader(self, trim: bool) -> (Source, csv::Reader<BufReader<File>>) {
+        let rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(if trim { csv::Trim::All } else { csv::Trim::None })
+            .from_reader(BufReader::with_capacity(1 << 20, self.file));
+        (self.source, rdr)
+    }
+}
+
+/// Opens a CSV input. A regular file is read in place; anything else (a
+/// pipe, a FIFO, `/dev/stdin`) is read once, into a temp copy, after its
+/// first bytes are checked: Parquet there is refused, as Parquet is read
+/// from the end of a file and so needs a file that can be read again.
+pub fn open(path: &Path) -> Result<CsvFile, CliError> {
+    let cannot = |e: std::io::Error| CliError::file(path, format!("cannot open: {e}"));
+    let mut file = File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if meta.is_file() {
+        let source = Source { name: path.to_path_buf(), bytes: path.to_path_buf(), _copy: None };
+        return Ok(CsvFile { source, size: meta.len(), file });
+    }
+    let read_failed = |e: std::io::Error| CliError::file(path, format!("cannot read: {e}"));
+    let mut head = Vec::with_capacity(PARQUET_MAGIC.len());
+    (&mut file).take(PARQUET_MAGIC.len() as u64).read_to_end(&mut head).map_err(read_failed)?;
+    if head == PARQUET_MAGIC {
+        return Err(CliError::file(
+            path,
+            "this is Parquet from a pipe or FIFO: Parquet is read from the end of a file, so it must be a \
+             regular file (write it to a file first)",
+        ));
+    }
+    let mut copy = tempfile::NamedTempFile::new()
+        .map_err(|e| CliError::file(path, format!("cannot create a temp copy of the input: {e}")))?;
+    let copied = std::io::Write::write_all(copy.as_file_mut(), &head)
+        .and_then(|()| std::io::copy(&mut file, copy.as_file_mut()))
+        .map_err(|e| CliError::file(path, format!("cannot copy the input to a temp file: {e}")))?;
+    let copy = copy.into_temp_path();
+    let file = File::open(&copy).map_err(|e| CliError::file(path, format!("cannot read the temp copy: {e}")))?;
+    let source = Source { name: path.to_path_buf(), bytes: copy.to_path_buf(), _copy: Some(Arc::new(copy)) };
+    Ok(CsvFile { source, size: head.len() as u64 + copied, file })
+}
+
+/// Parses a number of the record at byte `byte`.
+pub fn parse_number(text: &str, src: &Source, byte: u64, col: usize, name: &str) -> Result<f64, CliError> {
     text.parse::<f64>().map_err(|_| CliError::Input {
-        file: file.display().to_string(),
-        line: line_at(file, byte),
+        file: src.name.display().to_string(),
+        line: src.line_at(byte),
         column: format!("{} ({name})", col + 1),
         message: format!("cannot parse {text:?} as a number"),
     })
@@ -31,7 +100,9 @@ pub fn parse_number(text: &str, file: &Path, byte: u64, col: usize, name: &str) 
 /// Reads `score` (required), and `label`, `weight`, `class`, `query_id`,
 /// from a CSV file.
 pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
-    let (mut rdr, size) = open_reader(path)?;
+    let input = open(path)?;
+    let size = input.size;
+    let (src, mut rdr) = input.reader(true);
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?
@@ -74,7 +145,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| line_at(path, p.byte())).unwrap_or(0);
+                let line = e.position().map(|p| src.line_at(p.byte())).unwrap_or(0);
                 return Err(CliError::Input {
                     file: path.display().to_string(),
                     line,
@@ -86,12 +157,12 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
         let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
         let get = |c: usize| rec.get(c).unwrap_or("");
         offsets.push(byte);
-        cols.score.push(parse_number(get(score_c), path, byte, score_c, "score")?);
+        cols.score.push(parse_number(get(score_c), &src, byte, score_c, "score")?);
         if let (Some(c), Some(v)) = (label_c, cols.label.as_mut()) {
-            v.push(parse_number(get(c), path, byte, c, "label")?);
+            v.push(parse_number(get(c), &src, byte, c, "label")?);
         }
         if let (Some(c), Some(v)) = (weight_c, cols.weight.as_mut()) {
-            v.push(parse_number(get(c), path, byte, c, "weight")?);
+            v.push(parse_number(get(c), &src, byte, c, "weight")?);
         }
         if let (Some(c), Some(v)) = (class_c, cols.class.as_mut()) {
             v.push(get(c).to_string());
@@ -111,18 +182,18 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     if cols.score.is_empty() {
         return Err(CliError::file(path, "no data rows after the header"));
     }
-    cols.origin = Origin::Csv { offsets };
+    cols.origin = Origin::Csv { offsets, source: src };
     Ok(cols)
 }
 
-/// Reads the optional `timestamp` column (RFC 3339) of a CSV file as ms
-/// since the epoch; `rows` is the expected count (a capacity hint).
-pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+/// Reads the optional `timestamp` column (RFC 3339) of a CSV input read
+/// before (its [`Source`]) as ms since the epoch; `rows` is the expected
+/// count (a capacity hint).
+pub fn read_timestamps(src: &Source, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
+    let path = src.name.as_path();
+    let file = File::open(&src.bytes).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    let input = CsvFile { source: src.clone(), size: 0, file };
+    let (_, mut rdr) = input.reader(true);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
     let Some(col) = headers.iter().position(|h| h == "timestamp") else { return Ok(None) };
     let mut out = Vec::with_capacity(rows);
@@ -132,7 +203,7 @@ pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, Cli
         let byte = rec.position().map_or(0, |p| p.byte());
         let t = parse_ms(text).map_err(|message| CliError::Input {
             file: path.display().to_string(),
-            line: line_at(path, byte),
+            line: src.line_at(byte),
             column: format!("{} (timestamp)", col + 1),
             message,
         })?;
@@ -142,7 +213,7 @@ pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, Cli
 }
 
 /// The 1-based line of the record that starts at (or after blank lines
-/// from) byte `byte` of `path`. Worked out from the file itself, only when
+/// from) byte `byte` of the file `path` (the bytes of a [`Source`]). Worked out from the file itself, only when
 /// an error needs it: the csv crate's own line count is off for `\r\n`
 /// files and skips blank lines before a record.
 pub fn line_at(path: &Path, byte: u64) -> u64 {

@@ -9,7 +9,8 @@
 //!
 //! - [`error`]: [`CliError`], the one-line error of every command;
 //! - [`columns`]: [`Columns`], the rows read, and where each came from;
-//! - [`csv`]: CSV inputs and the line of a byte offset;
+//! - [`csv`]: CSV inputs (pipes and FIFOs too, read once) and the line of
+//!   a byte offset;
 //! - [`parquet`]: Parquet files and Hive-partitioned datasets, and
 //!   `calib apply`'s Parquet output;
 //! - [`time`]: RFC 3339 text ⇄ ms since the epoch;
@@ -26,7 +27,7 @@ pub mod progress;
 pub mod stdout;
 pub mod time;
 
-pub use self::csv::{line_at, parse_number};
+pub use self::csv::{Source, parse_number};
 pub use columns::{Columns, Origin, Part, Wanted};
 pub use error::CliError;
 pub use fs::{load_model, read_bytes, write_atomic};
@@ -44,12 +45,13 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     self::csv::read_columns(path, wanted)
 }
 
-/// Reads the optional `timestamp` column as ms since the epoch: RFC 3339
-/// text, or in Parquet also a timestamp column. `rows` is the expected
-/// count (a capacity hint).
-pub fn read_timestamps(path: &Path, rows: usize) -> Result<Option<Vec<i64>>, CliError> {
-    if parquet::is_parquet(path) {
-        return parquet::read_timestamps(path);
+/// Reads the optional `timestamp` column of the input `cols` were read
+/// from, as ms since the epoch: RFC 3339 text, or in Parquet also a
+/// timestamp column. (A CSV input is read again from its [`Source`], so
+/// this works for a pipe too.)
+pub fn read_timestamps(cols: &Columns) -> Result<Option<Vec<i64>>, CliError> {
+    match &cols.origin {
+        Origin::Csv { source, .. } => self::csv::read_timestamps(source, cols.score.len()),
+        Origin::Parquet { .. } => parquet::read_timestamps(&cols.path),
     }
-    self::csv::read_timestamps(path, rows)
 }

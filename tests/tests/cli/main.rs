@@ -10,7 +10,8 @@
 //! One test binary (linking one binary per file would cost CI time), one
 //! module per command: `demo`, `fit`, `apply`, `eval`; then the behaviours
 //! every data command shares — input errors (exit 2, one located line),
-//! atomic outputs and line numbering. `common` runs the binary and builds
+//! atomic outputs and line numbering, hostile inputs (pipes, FIFOs,
+//! unterminated quotes, repeated columns). `common` runs the binary and builds
 //! the data.
 
 mod common;
@@ -20,5 +21,6 @@ mod atomic_outputs;
 mod demo;
 mod eval;
 mod fit;
+mod hostile_inputs;
 mod input_errors;
 mod line_numbers;

@@ -1,6 +1,7 @@
 //! The files of a Parquet input, and opening one of them for reading.
 
 use crate::io::CliError;
+use crate::io::csv::PARQUET_MAGIC;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -13,14 +14,20 @@ use std::path::{Path, PathBuf};
 pub(super) const BATCH_ROWS: usize = 65_536;
 
 /// Whether `path` is read as Parquet: a directory (a dataset of Parquet
-/// files), or a file that starts with Parquet's magic bytes. The file name
-/// does not matter.
+/// files), or a regular file that starts with Parquet's magic bytes. The
+/// file name does not matter. Anything else (a pipe, a FIFO) is not opened
+/// here, as reading it would consume its first bytes: it is read as CSV,
+/// which refuses Parquet there with a clear message
+/// ([`crate::io::csv::open`]).
 pub fn is_parquet(path: &Path) -> bool {
-    if path.is_dir() {
-        return true;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => true,
+        Ok(m) if m.is_file() => {
+            let mut magic = [0u8; 4];
+            File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == PARQUET_MAGIC
+        }
+        _ => false,
     }
-    let mut magic = [0u8; 4];
-    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1"
 }
 
 /// The files of a Parquet input in read order: the file itself, or every

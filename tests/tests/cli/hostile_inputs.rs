@@ -1,0 +1,140 @@
+//! Inputs an attacker (or an unlucky pipeline) gives: pipes, FIFOs and
+//! `/dev/stdin` instead of files, unterminated quotes, repeated column
+//! names, endless files. Each is read correctly or refused with exit 2 and
+//! one line naming the file (and the line and column), never silently
+//! read as something else (issue 17).
+
+use crate::common::{calib, read, write};
+use calib_tests::binary::calib_bin;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a run with piped stdin gave: exit code, stdout, stderr.
+struct Piped {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `calib args…` with `stdin` fed through a pipe, killed after 60 s
+/// (a command that blocks on its input fails instead of hanging the tests).
+fn calib_piped(args: &[&str], stdin: &[u8]) -> Piped {
+    let mut child = Command::new(calib_bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run calib");
+    let mut pipe = child.stdin.take().expect("piped stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    let out = wait_or_kill(child, Duration::from_secs(60));
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// Waits for `child`, killing it after `limit`.
+fn wait_or_kill(mut child: std::process::Child, limit: Duration) -> Piped {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for calib").is_some() {
+            break;
+        }
+        if start.elapsed() > limit {
+            child.kill().expect("kill a hung calib");
+            panic!("calib did not finish within {limit:?} (blocked on its input?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("calib's output");
+    Piped {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+const SMALL: &str = "score,label\n0.2,0\n0.4,0\n0.6,1\n0.8,1\n";
+
+#[test]
+fn csv_from_a_pipe_is_read_like_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let file = write(d, "in.csv", SMALL);
+    let (from_file, from_pipe) = (d.join("file.json"), d.join("pipe.json"));
+    calib(["fit", "--input", file.to_str().unwrap(), "--out", from_file.to_str().unwrap()]).ok();
+    let out = calib_piped(&["fit", "--input", "/dev/stdin", "--out", from_pipe.to_str().unwrap()], SMALL.as_bytes());
+    assert_eq!(out.code, Some(0), "fit from a pipe failed: {}", out.stderr);
+    assert_eq!(read(&from_pipe), read(&from_file), "a pipe and a file with the same bytes fit the same model");
+
+    // apply and eval read a pipe too (apply streams it).
+    let model = from_file.to_str().unwrap();
+    let applied = calib_piped(&["apply", "--model", model, "--input", "/dev/stdin"], SMALL.as_bytes());
+    assert_eq!(applied.code, Some(0), "apply from a pipe failed: {}", applied.stderr);
+    let want = calib(["apply", "--model", model, "--input", file.to_str().unwrap()]).ok().stdout;
+    assert_eq!(applied.stdout, want);
+    let evald = calib_piped(&["eval", "--model", model, "--input", "/dev/stdin"], SMALL.as_bytes());
+    assert_eq!(evald.code, Some(0), "eval from a pipe failed: {}", evald.stderr);
+}
+
+#[test]
+fn a_pipe_loses_no_bytes_to_the_format_sniff() {
+    // The first four bytes were read to look for Parquet's magic and then
+    // lost: `xxxxscore,label` was read as `score,label`.
+    let out = calib_piped(&["fit", "--input", "/dev/stdin", "--out", "/dev/null"], b"xxxxscore,label\n0.5,1\n0.2,0\n");
+    assert_eq!(out.code, Some(2), "a header without `score` was accepted: {}", out.stderr);
+    assert!(out.stderr.contains("missing required column \"score\""), "{}", out.stderr);
+    assert!(out.stderr.contains("xxxxscore"), "the header is reported whole: {}", out.stderr);
+}
+
+#[test]
+fn a_bad_row_in_a_pipe_names_its_line() {
+    let out = calib_piped(&["fit", "--input", "/dev/stdin", "--out", "/dev/null"], b"score,label\n0.5,1\n\n0.2,x\n");
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.starts_with("calib: error: /dev/stdin:4: column 2 (label): "), "{}", out.stderr);
+}
+
+#[test]
+fn parquet_from_a_pipe_is_refused_clearly() {
+    let out = calib_piped(&["fit", "--input", "/dev/stdin", "--out", "/dev/null"], b"PAR1\0\0\0\0PAR1");
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("Parquet") && out.stderr.contains("regular file"), "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_fifo_is_read_once_without_blocking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("in.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let out_model = tmp.path().join("m.json");
+    let child = Command::new(calib_bin())
+        .args(["fit", "--input", fifo.to_str().unwrap(), "--out", out_model.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run calib");
+    // One writer, once: a second open of the FIFO by calib would block.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = f.write_all(SMALL.as_bytes());
+            }
+        })
+    };
+    let out = wait_or_kill(child, Duration::from_secs(20));
+    if out.code.is_none() || !Path::new(&out_model).exists() {
+        // Unblock the writer if calib never opened the FIFO.
+        let _ = std::fs::OpenOptions::new().read(true).open(&fifo);
+    }
+    writer.join().expect("fifo writer");
+    assert_eq!(out.code, Some(0), "fit from a FIFO failed: {}", out.stderr);
+    assert!(out.stdout.contains("4 rows") || out_model.exists(), "{}", out.stdout);
+}
