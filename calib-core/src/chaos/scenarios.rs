@@ -1,7 +1,8 @@
 //! The scenarios. Each is one function over a [`Lab`] and one entry of
 //! [`SCENARIOS`] stating what must happen.
 
-use super::{Batch, Expected, Lab, RolloutOutcome, Scenario, sigmoid, truth};
+use super::world::{sigmoid, truth};
+use super::{Batch, Expected, Lab, RolloutOutcome};
 use crate::error::Result;
 use crate::monitor::{AlertRule, Severity};
 use alloc::format;
@@ -9,6 +10,20 @@ use alloc::format;
 use AlertRule::{AeceDrift, ClampRate, MergedBins};
 use RolloutOutcome::{Advance, Hold, Revert};
 use Severity::Fail;
+
+/// One scenario: a name, what it does, its expected outcome and the function
+/// that plays it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    /// Short name (`nan_storm`).
+    pub name: &'static str,
+    /// One line on what it does.
+    pub description: &'static str,
+    /// What must happen.
+    pub expected: Expected,
+    /// Plays the scenario's windows on the lab.
+    pub run: fn(&mut Lab<'_>) -> Result<()>,
+}
 
 /// Every scenario of `calib chaos`, in the order they run.
 pub const SCENARIOS: &[Scenario] = &[
