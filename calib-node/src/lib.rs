@@ -15,7 +15,10 @@
 //! calib-js's, shared with calib-wasm; the numbers are calib-core's.
 //!
 //! The API is written down in `tests/js/API.md`, and
-//! `tests/js/calib.test.mjs` tests both packages.
+//! `tests/js/calib.test.mjs` tests both packages. The `index.d.ts` napi
+//! generates from this crate's exports is the TypeScript of both:
+//! calib-wasm's `.d.ts` is made from it (calib-wasm/dts.mjs), so the doc
+//! comments here speak for both packages.
 //!
 //! ## Errors
 //!
