@@ -2,12 +2,14 @@
 //! append with `--audit LOG`.
 //!
 //! `audit verify` exits 0 when the chain is intact, 1 when a line was
-//! edited, removed or reordered (each such line is named), 2 when the log
-//! cannot be read.
+//! edited, removed or reordered, or a rollout record names another config
+//! than its rollout's (each such line is named), 2 when the log cannot be
+//! read.
 
 use crate::io::CliError;
 use calib_core::audit::{self, ManifestEvent};
 use calib_core::canonical::Sha256Digest;
+use calib_core::rollout::store::DecisionLog;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -101,6 +103,11 @@ fn verify(log: &Path, head: Option<&str>, as_json: bool) -> Result<u8, CliError>
     };
     let check = audit::verify_file(log).map_err(|e| CliError::file(log, e))?;
     let mut problems: Vec<String> = check.problems.iter().map(|p| p.to_string()).collect();
+    // Rollout records must name their rollout's config; the core checks the
+    // log it could open (a damaged chain is reported above).
+    if let Ok(decisions) = DecisionLog::open(log) {
+        problems.extend(decisions.config_problems().iter().map(|p| p.message().to_string()));
+    }
     if let Some(h) = expected
         && h != check.head
     {

@@ -79,6 +79,7 @@
 //! | `damaged_log` | `StoreError` | the audit log failed verification, or a rollout record in it is unreadable or out of sequence |
 //! | `disagree` | `StoreError` | the state file and the audit log disagree beyond one recoverable decision |
 //! | `log_changed` | `StoreError` | the audit log changed under a step |
+//! | `config_mismatch` | `StoreError` | a rollout's state file or record names another config than its init record |
 //! | `window_rejected` | `StoreError` | the controller refused the window (the `RolloutError` is attached) |
 //!
 //! # Allocation

@@ -330,6 +330,55 @@ fn a_state_that_disagrees_with_its_log_is_refused() {
     assert!(bad_input(&calib_in(d, &["rollout", "status", "--state", "s.json"], &[])).contains("damaged"));
 }
 
+/// Issue 17, defect 1: the `config` block of the state file was not bound to
+/// the rollout. Raising a threshold by hand turned a breach into a pass (an
+/// advance to 25 % where the breaker should have counted a breach), and
+/// `status` reported everything intact.
+#[test]
+fn an_edited_config_in_the_state_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(code(&init(d, SHORT, &[])), 0);
+    assert_eq!(code(&step(d, 0, Kind::Pass, &[])), 10);
+    let good = std::fs::read_to_string(d.join("s.json")).unwrap();
+    let mut edited = state(d);
+    edited["config"]["thresholds"]["aece_excess"]["threshold"] = serde_json::json!(1.0);
+    write(d, "s.json", &(serde_json::to_string_pretty(&edited).unwrap() + "\n"));
+    let msg = bad_input(&step(d, 1, Kind::Breach, &[]));
+    assert!(msg.starts_with("s.json: ") && msg.contains("config") && msg.contains("init record"), "{msg}");
+    assert_eq!(state(d), edited, "a refused step changes nothing");
+    let msg = bad_input(&calib_in(d, &["rollout", "status", "--state", "s.json"], &[]));
+    assert!(msg.contains("config") && msg.contains("init record"), "{msg}");
+    // Every record names the config it was decided under.
+    let log = std::fs::read_to_string(d.join("s.audit.jsonl")).unwrap();
+    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let hash = records[0]["data"]["config_sha256"].as_str().expect("the init record hashes its config").to_string();
+    assert_eq!(hash.len(), 64);
+    assert_eq!(records[1]["data"]["config_sha256"], hash.as_str());
+    // The original config works again.
+    write(d, "s.json", &good);
+    assert_eq!(code(&step(d, 1, Kind::Breach, &[])), 0);
+    assert_eq!(code(&calib_in(d, &["rollout", "status", "--state", "s.json"], &[])), 0);
+
+    // `audit verify` checks that every decision names its rollout's config:
+    // a log rewritten with a decision under another config (its chain
+    // re-hashed, so only this check can see it) is damaged.
+    let mut records = records;
+    records[1]["data"]["config_sha256"] = serde_json::json!("0".repeat(64));
+    let forged = d.join("forged.jsonl");
+    for r in &records {
+        let time =
+            time::OffsetDateTime::parse(r["time"].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+                .unwrap();
+        calib_core::audit::append_at(&forged, r["kind"].as_str().unwrap(), r["data"].clone(), time.into()).unwrap();
+    }
+    let o = calib_in(d, &["audit", "verify", "forged.jsonl"], &[]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("line 2") && stdout(&o).contains("config"), "{}", stdout(&o));
+    let o = calib_in(d, &["audit", "verify", "s.audit.jsonl"], &[]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
 #[test]
 fn a_second_step_at_the_same_time_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -64,7 +64,7 @@ mod tests;
 
 pub use durable::{Lock, sync_parent, write_durable};
 pub use error::{StoreError, StoreErrorKind};
-pub use format::{DecisionRecord, InitRecord, KIND_DECISION, KIND_INIT, SCHEMA_VERSION, StateFile};
+pub use format::{DecisionRecord, InitRecord, KIND_DECISION, KIND_INIT, SCHEMA_VERSION, StateFile, config_sha256};
 pub use log::{DecisionLog, LoggedDecision};
 pub use observer::{CrashPoint, Notice, Observer, Quiet};
 
@@ -169,6 +169,7 @@ impl Store {
         let state = controller.initial_state();
         let record = InitRecord {
             state_file: absolute(path)?.display().to_string(),
+            config_sha256: Some(config_sha256(&config)),
             config: config.clone(),
             manifest: manifest.clone(),
             state_sha256: state.digest_hex(),
@@ -242,6 +243,7 @@ impl Store {
             "decision": step.decision,
             "reasons": step.reasons,
             "state_sha256": step.state.digest_hex(),
+            "config_sha256": config_sha256(&sf.config),
         });
         let hash = log.append(KIND_DECISION, record, now_ms, observer)?;
         observer.reached(CrashPoint::StepLogged);
@@ -265,7 +267,7 @@ impl Store {
         let controller = sf.controller(path)?;
         let log_path = sf.log_path(path);
         let log = DecisionLog::open(&log_path)?;
-        let records = log.decisions(&sf.rollout_id)?;
+        let (_, records) = reconcile::bound(&sf, path, &log)?;
         let applied = usize::try_from(sf.seq).unwrap_or(usize::MAX);
         let disagree = |m: String| StoreError::new(StoreErrorKind::Disagree, path, m);
         let pending_recovery = match records.len().checked_sub(applied) {

@@ -28,6 +28,10 @@ pub enum StoreErrorKind {
     Disagree,
     /// The audit log changed under a step (someone else wrote to it).
     LogChanged,
+    /// The config in force is not the one the rollout was initialised with:
+    /// the state file's `config` differs from its init record's, or a
+    /// record names another config than its rollout's.
+    ConfigMismatch,
     /// The controller refused the window ([`StoreError::rollout_error`]).
     WindowRejected,
 }
@@ -44,6 +48,7 @@ impl StoreErrorKind {
             StoreErrorKind::DamagedLog => "damaged_log",
             StoreErrorKind::Disagree => "disagree",
             StoreErrorKind::LogChanged => "log_changed",
+            StoreErrorKind::ConfigMismatch => "config_mismatch",
             StoreErrorKind::WindowRejected => "window_rejected",
         }
     }

@@ -50,6 +50,11 @@ pub struct InitRecord {
     pub state_file: String,
     /// The controller's config.
     pub config: Config,
+    /// SHA-256 of the config ([`config_sha256`]), which binds every later
+    /// decision and the state file to it. Logs written before calib hashed
+    /// the config have none; their `config` is still in the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_sha256: Option<String>,
     /// What the trust commands record about a manifest (file, digests, version).
     pub manifest: Option<serde_json::Value>,
     /// SHA-256 of the initial state ([`State::digest_hex`]).
@@ -73,6 +78,18 @@ pub struct DecisionRecord {
     pub decision: String,
     /// SHA-256 of the state after it ([`State::digest_hex`]).
     pub state_sha256: String,
+    /// SHA-256 of the config it was decided under ([`config_sha256`]);
+    /// absent in logs written before calib hashed the config.
+    #[serde(default)]
+    pub config_sha256: Option<String>,
+}
+
+/// SHA-256 (hex) of a config's canonical JSON
+/// ([`canonical_json_of`](crate::canonical::canonical_json_of)): the hash
+/// that binds a rollout's records and state file to the config in force.
+pub fn config_sha256(config: &Config) -> String {
+    let bytes = crate::canonical::canonical_json_of(config).expect("a rollout config always serialises");
+    crate::canonical::Sha256Digest::of(&bytes).to_hex()
 }
 
 impl StateFile {

@@ -13,7 +13,7 @@
 //!   damage is refused here when the log is opened.
 
 use super::error::{StoreError, StoreErrorKind};
-use super::format::{DecisionRecord, InitRecord, KIND_DECISION, KIND_INIT};
+use super::format::{DecisionRecord, InitRecord, KIND_DECISION, KIND_INIT, config_sha256};
 use super::observer::{CrashPoint, Notice, Observer};
 use crate::audit::{self, AUDIT_FORMAT, AuditErrorKind, AuditRecord, GENESIS};
 use serde_json::Value;
@@ -120,6 +120,44 @@ impl DecisionLog {
             out.push(LoggedDecision { hash, record });
         }
         Ok(out)
+    }
+
+    /// Every rollout record in the log that is not bound to its rollout's
+    /// config, as [`StoreErrorKind::ConfigMismatch`] errors whose message
+    /// starts with the line (`line 7: …`): an init record whose
+    /// `config_sha256` is not the hash of its `config`, and a decision whose
+    /// `config_sha256` is not its rollout's. This needs only the log, so
+    /// `calib audit verify` runs it beside the chain check. (Records from
+    /// before calib hashed the config carry no hash and are not judged.)
+    pub fn config_problems(&self) -> Vec<StoreError> {
+        let mut fixed: Vec<(String, String)> = Vec::new();
+        let mut out = Vec::new();
+        let mut problem = |line: usize, m: String| {
+            out.push(StoreError::new(StoreErrorKind::ConfigMismatch, &self.path, format!("line {}: {m}", line + 1)))
+        };
+        for (i, r) in self.records.iter().enumerate() {
+            if r.kind == KIND_INIT {
+                let Ok(init) = serde_json::from_value::<InitRecord>(r.data.clone()) else { continue };
+                let hash = config_sha256(&init.config);
+                if init.config_sha256.as_ref().is_some_and(|h| *h != hash) {
+                    problem(i, format!("the init record's config_sha256 is not the SHA-256 of its config ({hash})"));
+                }
+                fixed.push((r.hash.to_hex(), hash));
+            } else if r.kind == KIND_DECISION {
+                let named = r.data.get("config_sha256").and_then(Value::as_str);
+                let rollout = r.data.get("rollout").and_then(Value::as_str);
+                let Some((named, rollout)) = named.zip(rollout) else { continue };
+                if let Some((_, hash)) = fixed.iter().find(|(id, _)| id == rollout)
+                    && named != hash
+                {
+                    problem(
+                        i,
+                        format!("a decision under config {named}, not its rollout's {hash} (init record {rollout})"),
+                    );
+                }
+            }
+        }
+        out
     }
 
     /// Appends one record stamped with `time_ms` and makes it durable;

@@ -192,3 +192,50 @@ fn a_state_that_disagrees_with_its_log_is_refused() {
     assert_eq!(store.step(&w, w.end_ms, &mut Quiet).unwrap_err().kind(), StoreErrorKind::Locked);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The config is bound to the rollout: a state file holding another config
+/// than its init record is `config_mismatch`; a log from before calib hashed
+/// the config (no `config_sha256` in its records) still steps, its config
+/// compared with the one the init record holds.
+#[test]
+fn the_config_in_force_is_the_init_records() {
+    let dir = fresh_dir();
+    let store = Store::new(dir.join("s.json"));
+    store.init(&controller(), None, None, T0, &mut Quiet).unwrap();
+    store.step(&window(0, false), T0 + WINDOW, &mut Quiet).unwrap();
+    let good = std::fs::read(dir.join("s.json")).unwrap();
+    let mut sf = StateFile::load(&dir.join("s.json")).unwrap();
+    sf.config.thresholds.aece_excess.threshold = 1.0;
+    std::fs::write(dir.join("s.json"), sf.to_bytes()).unwrap();
+    let e = store.step(&window(1, true), T0 + 2 * WINDOW, &mut Quiet).unwrap_err();
+    assert_eq!(e.code(), "config_mismatch", "{e}");
+    assert_eq!(store.status().unwrap_err().kind(), StoreErrorKind::ConfigMismatch);
+    std::fs::write(dir.join("s.json"), &good).unwrap();
+
+    // The same rollout written by an older calib: no config hashes.
+    let log = dir.join("s.audit.jsonl");
+    let old = dir.join("old.jsonl");
+    let mut id = String::new();
+    for r in DecisionLog::open(&log).unwrap().records() {
+        let mut data = r.data.clone();
+        data.as_object_mut().unwrap().remove("config_sha256");
+        if r.kind == KIND_DECISION {
+            data["rollout"] = id.clone().into();
+        }
+        let time = time::OffsetDateTime::parse(&r.time, &time::format_description::well_known::Rfc3339).unwrap();
+        let written = crate::audit::append_at(&old, &r.kind, data, time.into()).unwrap();
+        if r.kind == KIND_INIT {
+            id = written.hash.to_hex();
+        }
+    }
+    std::fs::rename(&old, &log).unwrap();
+    let log_now = DecisionLog::open(&log).unwrap();
+    let mut sf = StateFile::load(&dir.join("s.json")).unwrap();
+    sf.rollout_id = log_now.records()[0].hash.to_hex();
+    sf.head = log_now.records()[1].hash.to_hex();
+    std::fs::write(dir.join("s.json"), sf.to_bytes()).unwrap();
+    assert!(log_now.config_problems().is_empty());
+    store.status().unwrap();
+    store.step(&window(1, false), T0 + 2 * WINDOW, &mut Quiet).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
