@@ -4,7 +4,7 @@
 //! one line naming the file (and the line and column), never silently
 //! read as something else (issue 17).
 
-use crate::common::{calib, read, write};
+use crate::common::{Expect, calib, read, write};
 use calib_tests::binary::calib_bin;
 use std::io::Write;
 use std::path::Path;
