@@ -2,11 +2,11 @@
 
 use crate::drift::Drift;
 use crate::load::{Role, Snapshot};
-use crate::metrics::{Metrics, Outcome};
+use crate::metrics::{BodyRefusal, Metrics, Outcome};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,12 @@ use std::time::Instant;
 
 /// Most scores one request may carry.
 pub const MAX_SCORES: usize = 10_000;
+
+/// Longest body `POST /calibrate` reads, in bytes (2 MiB: [`MAX_SCORES`]
+/// scores and labels at their longest JSON spelling fit well within it).
+/// A longer `Content-Length` is refused before a byte of the body is read
+/// (and before `100 Continue`); a chunked body is cut off when it passes it.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -68,6 +74,10 @@ pub struct CalibrateResponse<'a> {
 #[derive(Debug, Clone, Copy)]
 struct AnsweredBy(Role);
 
+/// A body refused unread, for the middleware's count.
+#[derive(Debug, Clone, Copy)]
+struct RefusedBody(BodyRefusal);
+
 fn error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
     let body = serde_json::json!({ "error": code, "message": message.to_string() });
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
@@ -77,6 +87,8 @@ fn error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Res
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/calibrate", post(calibrate))
+        // The same limit the handler checks `Content-Length` against.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(app.clone(), time_requests))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
@@ -88,11 +100,47 @@ async fn time_requests(State(app): State<Arc<App>>, req: Request, next: Next) ->
     let start = Instant::now();
     let resp = next.run(req).await;
     let who = resp.extensions().get::<AnsweredBy>().map_or(Outcome::Unrouted, |a| Outcome::Role(a.0));
+    if let Some(RefusedBody(why)) = resp.extensions().get::<RefusedBody>() {
+        app.metrics.body_refused(*why);
+    }
     app.metrics.request(who, resp.status().is_success(), start.elapsed());
     resp
 }
 
-async fn calibrate(State(app): State<Arc<App>>, body: Bytes) -> Response {
+/// The whole body, or the JSON refusal: a `Content-Length` above
+/// [`MAX_BODY_BYTES`] is refused from the headers alone, so the body is
+/// never polled and hyper never sends `100 Continue` for it.
+async fn read_body(req: Request) -> Result<Bytes, Response> {
+    let refuse = |why: BodyRefusal, status: StatusCode, message: String| {
+        let mut resp = error(status, why.code(), message);
+        resp.extensions_mut().insert(RefusedBody(why));
+        resp
+    };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if let Some(n) = declared
+        && n > MAX_BODY_BYTES as u64
+    {
+        return Err(refuse(
+            BodyRefusal::TooLarge,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body declares {n} bytes; at most {MAX_BODY_BYTES} are read"),
+        ));
+    }
+    Bytes::from_request(req, &()).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let message = format!("the body is longer than {MAX_BODY_BYTES} bytes");
+            refuse(BodyRefusal::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, message)
+        } else {
+            refuse(BodyRefusal::Broken, StatusCode::BAD_REQUEST, format!("cannot read the body: {}", e.body_text()))
+        }
+    })
+}
+
+async fn calibrate(State(app): State<Arc<App>>, req: Request) -> Response {
+    let body = match read_body(req).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
     let req: CalibrateRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a calibrate request: {e}")),

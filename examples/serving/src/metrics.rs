@@ -39,6 +39,33 @@ impl Outcome {
     const ALL: [Outcome; 3] = [Outcome::Role(Role::Incumbent), Outcome::Role(Role::Candidate), Outcome::Unrouted];
 }
 
+/// Why `POST /calibrate` refused a body before reading it as a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRefusal {
+    /// Longer than the limit: declared so in `Content-Length` (refused
+    /// before a byte of it is read), or found so while reading it.
+    TooLarge,
+    /// Not a well-formed HTTP body (e.g. a broken chunked encoding).
+    Broken,
+}
+
+impl BodyRefusal {
+    /// Every reason, in exposition order.
+    pub const ALL: [BodyRefusal; 2] = [BodyRefusal::TooLarge, BodyRefusal::Broken];
+
+    /// The error code of the JSON answer, and the metric's `reason` label.
+    pub fn code(self) -> &'static str {
+        match self {
+            BodyRefusal::TooLarge => "body_too_large",
+            BodyRefusal::Broken => "bad_body",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 #[derive(Debug, Default)]
 struct Latency {
     buckets: [AtomicU64; LATENCY_BUCKETS.len()],
@@ -63,6 +90,7 @@ pub struct Metrics {
     by: [Counters; 3],
     reloads_ok: AtomicU64,
     reloads_refused: AtomicU64,
+    body_refusals: [AtomicU64; BodyRefusal::ALL.len()],
 }
 
 impl Metrics {
@@ -85,6 +113,12 @@ impl Metrics {
         let c = &self.by[role.index()];
         c.scores.fetch_add(n, Relaxed);
         c.clamped.fetch_add(clamped, Relaxed);
+    }
+
+    /// Records a body refused before it was read as a request (the request
+    /// itself is counted by [`request`](Self::request) too).
+    pub fn body_refused(&self, why: BodyRefusal) {
+        self.body_refusals[why.index()].fetch_add(1, Relaxed);
     }
 
     /// Records a reload.
@@ -128,6 +162,15 @@ impl Metrics {
             let c = &self.by[who.index()];
             f.sample(&[("calibrator", who.label()), ("result", "ok")], c.ok.load(Relaxed) as f64);
             f.sample(&[("calibrator", who.label()), ("result", "error")], c.failed.load(Relaxed) as f64);
+        }
+        let mut f = Family::new(
+            out,
+            "calib_serving_body_refusals_total",
+            "counter",
+            "POST /calibrate bodies refused before parsing, by reason (body_too_large, bad_body).",
+        );
+        for why in BodyRefusal::ALL {
+            f.sample(&[("reason", why.code())], self.body_refusals[why.index()].load(Relaxed) as f64);
         }
         let roles = Role::ALL.map(|r| (r.name(), &self.by[r.index()]));
         let count = |get: fn(&Counters) -> &AtomicU64| roles.map(|(r, c)| (r, get(c).load(Relaxed) as f64));
