@@ -50,14 +50,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod bucket;
 mod calibrator;
 mod convert;
-mod fingerprint;
 mod manifest;
 mod metrics;
+mod rollout;
 
-pub use bucket::{bucket, included};
 pub use calibrator::Calibrator;
-pub use fingerprint::fingerprint;
 pub use metrics::{aece, brier, dece, ece, evaluate, log_loss, mce, reliability_bins, tau};
+pub use rollout::{bucket, fingerprint, included};
