@@ -394,6 +394,50 @@ fn a_second_step_at_the_same_time_is_refused() {
     assert_eq!(code(&step(d, 0, Kind::Pass, &[])), 10);
 }
 
+/// Issue 17, defect 2: the lock was keyed on the path's name. A step through
+/// a symlink took `.alias.json.lock`, so it and a step through the real path
+/// both decided the same window (two seq-1 decisions), and the save renamed
+/// a regular file over the symlink. The lock and the writes now go to the
+/// file the path resolves to.
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_the_state_shares_its_lock_and_stays_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(code(&init(d, SHORT, &[])), 0);
+    std::os::unix::fs::symlink("s.json", d.join("alias.json")).unwrap();
+    write(d, "w0.json", &window_json(0, Kind::Pass));
+    let now = rfc3339(T0 + 15 * MINUTE);
+    let step_as =
+        |name: &str| calib_in(d, &["rollout", "step", "--state", name, "--window", "w0.json", "--now", &now], &[]);
+    // A step through the real path holds the lock: the alias must wait.
+    let held = std::fs::File::open(d.join(".s.json.lock")).unwrap();
+    held.lock().unwrap();
+    assert!(bad_input(&step_as("alias.json")).contains("another `calib rollout` is working on this state"));
+    drop(held);
+    assert!(!d.join(".alias.json.lock").exists());
+
+    // Both at once: exactly one decides; the other is refused.
+    let spawn = |name: &str| {
+        let mut cmd = std::process::Command::new(calib_tests::binary::calib_bin());
+        cmd.current_dir(d).env_remove("CALIB_CRASH_AT");
+        cmd.args(["rollout", "step", "--state", name, "--window", "w0.json", "--now", &now]);
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let (a, b) = (spawn("s.json"), spawn("alias.json"));
+    let codes = [code(&a.wait_with_output().unwrap()), code(&b.wait_with_output().unwrap())];
+    assert!(codes.contains(&10) && codes.contains(&2), "{codes:?}");
+    let log = std::fs::read_to_string(d.join("s.audit.jsonl")).unwrap();
+    assert_eq!(log.matches("\"rollout.decision\"").count(), 1, "{log}");
+    assert!(std::fs::symlink_metadata(d.join("alias.json")).unwrap().file_type().is_symlink());
+    assert_eq!(state(d)["seq"], 1);
+    // Later commands work through either name.
+    assert_eq!(code(&step(d, 1, Kind::Pass, &[])), 10);
+    let o = calib_in(d, &["rollout", "status", "--state", "alias.json"], &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(d.join("alias.json")).unwrap().file_type().is_symlink());
+}
+
 #[test]
 fn simulate_runs_a_scenario_as_text_and_json() {
     let dir = tempfile::tempdir().unwrap();

@@ -62,7 +62,7 @@ mod reconcile;
 #[cfg(test)]
 mod tests;
 
-pub use durable::{Lock, sync_parent, write_durable};
+pub use durable::{Lock, resolve, sync_parent, write_durable};
 pub use error::{StoreError, StoreErrorKind};
 pub use format::{DecisionRecord, InitRecord, KIND_DECISION, KIND_INIT, SCHEMA_VERSION, StateFile, config_sha256};
 pub use log::{DecisionLog, LoggedDecision};
@@ -149,69 +149,7 @@ impl Store {
         now_ms: i64,
         observer: &mut dyn Observer,
     ) -> Result<Initialised, StoreError> {
-        let path = &self.state_path;
-        let _lock = Lock::take(path)?;
-        if path.exists() {
-            return Err(StoreError::new(
-                StoreErrorKind::AlreadyExists,
-                path,
-                "already exists: a rollout is initialised once (a new manifest version gets a new state file)",
-            ));
-        }
-        let audit_log = match audit_log {
-            Some(p) => absolute(p)?.display().to_string(),
-            None => {
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                format!("{stem}.audit.jsonl")
-            }
-        };
-        let config = controller.config().clone();
-        let state = controller.initial_state();
-        let record = InitRecord {
-            state_file: absolute(path)?.display().to_string(),
-            config_sha256: Some(config_sha256(&config)),
-            config: config.clone(),
-            manifest: manifest.clone(),
-            state_sha256: state.digest_hex(),
-            now_ms,
-        };
-        let mut sf = StateFile {
-            schema_version: SCHEMA_VERSION,
-            rollout_id: String::new(),
-            manifest,
-            audit_log,
-            seq: 0,
-            head: String::new(),
-            config,
-            state,
-        };
-        let log_path = sf.log_path(path);
-        let mut log = DecisionLog::open(&log_path)?;
-        // A crash between the init record and the state file leaves the
-        // record last in the log with no state: adopt it rather than start a
-        // second rollout. Only the time may differ (the rerun is later).
-        let adopted = log.records().last().filter(|r| {
-            r.kind == KIND_INIT
-                && serde_json::from_value::<InitRecord>(r.data.clone())
-                    .is_ok_and(|r| InitRecord { now_ms, ..r } == record)
-        });
-        let id = match adopted {
-            Some(r) => {
-                let id = r.hash.to_hex();
-                observer.notice(&Notice::AdoptedInit { record: id.clone() });
-                id
-            }
-            None => {
-                let data = serde_json::to_value(&record).expect("an init record serialises");
-                let id = log.append(KIND_INIT, data, now_ms, observer)?;
-                observer.reached(CrashPoint::InitLogged);
-                id
-            }
-        };
-        sf.rollout_id = id.clone();
-        sf.head = id.clone();
-        sf.save(path, observer)?;
-        Ok(Initialised { rollout_id: id, log_path })
+        self.at_real_path(|path| init_at(path, controller, manifest, audit_log, now_ms, observer))
     }
 
     /// Decides one window decided at `now_ms`, following the step protocol
@@ -220,40 +158,7 @@ impl Store {
     /// A window the controller refuses is [`StoreErrorKind::WindowRejected`]
     /// and changes nothing (beyond a recovered decision).
     pub fn step(&self, window: &WindowReport, now_ms: i64, observer: &mut dyn Observer) -> Result<Stepped, StoreError> {
-        let path = &self.state_path;
-        let _lock = Lock::take(path)?;
-        let mut sf = StateFile::load(path)?;
-        let controller = sf.controller(path)?;
-        let mut log = DecisionLog::open(&sf.log_path(path))?;
-        if reconcile::reconcile(&mut sf, path, &controller, &log, observer)? {
-            observer.notice(&Notice::RecoveredDecision { seq: sf.seq });
-        }
-        let before = sf.state.phase;
-        let step =
-            controller.step(&sf.state, window, now_ms).map_err(|e| StoreError::rejected(path, e, sf.state.clone()))?;
-        observer.reached(CrashPoint::StepDecided);
-        let record = serde_json::json!({
-            "rollout": sf.rollout_id,
-            "seq": sf.seq + 1,
-            "now_ms": now_ms,
-            "window": window,
-            "stage_before": before.to_string(),
-            "stage_after": step.state.phase.to_string(),
-            "verdict": step.verdict,
-            "decision": step.decision,
-            "reasons": step.reasons,
-            "state_sha256": step.state.digest_hex(),
-            "config_sha256": config_sha256(&sf.config),
-        });
-        let hash = log.append(KIND_DECISION, record, now_ms, observer)?;
-        observer.reached(CrashPoint::StepLogged);
-        let index = sf.seq;
-        sf.state = step.state.clone();
-        sf.seq += 1;
-        sf.head = hash;
-        sf.save(path, observer)?;
-        observer.reached(CrashPoint::StepSaved);
-        Ok(Stepped { index, before, step })
+        self.at_real_path(|path| step_at(path, window, now_ms, observer))
     }
 
     /// Where the rollout is, read-only and without the lock: the log's chain
@@ -262,42 +167,168 @@ impl Store {
     /// ([`StoreErrorKind::Disagree`] otherwise). The log may be one decision
     /// ahead ([`Status::pending_recovery`]).
     pub fn status(&self) -> Result<Status, StoreError> {
-        let path = &self.state_path;
-        let sf = StateFile::load(path)?;
-        let controller = sf.controller(path)?;
-        let log_path = sf.log_path(path);
-        let log = DecisionLog::open(&log_path)?;
-        let (_, records) = reconcile::bound(&sf, path, &log)?;
-        let applied = usize::try_from(sf.seq).unwrap_or(usize::MAX);
-        let disagree = |m: String| StoreError::new(StoreErrorKind::Disagree, path, m);
-        let pending_recovery = match records.len().checked_sub(applied) {
-            Some(0) => false,
-            Some(1) => true,
-            _ => {
-                return Err(disagree(format!(
-                    "state and audit log disagree: {} decisions applied, {} logged",
-                    sf.seq,
-                    records.len()
-                )));
-            }
-        };
-        let replayed = controller
-            .replay_verified(
-                &controller.initial_state(),
-                records[..applied].iter().map(|d| (&d.record.window, d.record.now_ms, d.record.state_sha256.as_str())),
-            )
-            .map_err(|e| StoreError::new(StoreErrorKind::Disagree, &log_path, e.to_string()))?;
-        if replayed != sf.state {
-            return Err(disagree("the state differs from the replay of its audit log".into()));
-        }
-        let next = controller.next_step(&sf.state);
-        Ok(Status {
-            log_records: log.records().len(),
-            torn_tail: log.torn_tail(),
-            file: sf,
-            log_path,
-            pending_recovery,
-            next,
-        })
+        self.at_real_path(status_at)
     }
+
+    /// Runs `op` on the file the state path names ([`resolve`]: symlinks
+    /// followed), so the lock, the reads and the atomic rename all concern
+    /// the real file, whichever name reached it. An alias and the real name
+    /// thus share one lock, and a symlink is never replaced by a regular
+    /// file. Errors about the real file name the path the caller gave.
+    fn at_real_path<T>(&self, op: impl FnOnce(&Path) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let real = resolve(&self.state_path)
+            .map_err(|e| StoreError::io(&self.state_path, format!("cannot resolve the path: {e}")))?;
+        op(&real).map_err(|e| e.renamed(&real, &self.state_path))
+    }
+}
+
+fn init_at(
+    path: &Path,
+    controller: &Controller,
+    manifest: Option<Value>,
+    audit_log: Option<&Path>,
+    now_ms: i64,
+    observer: &mut dyn Observer,
+) -> Result<Initialised, StoreError> {
+    let _lock = Lock::take(path)?;
+    if path.exists() {
+        return Err(StoreError::new(
+            StoreErrorKind::AlreadyExists,
+            path,
+            "already exists: a rollout is initialised once (a new manifest version gets a new state file)",
+        ));
+    }
+    let audit_log = match audit_log {
+        Some(p) => absolute(p)?.display().to_string(),
+        None => {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("{stem}.audit.jsonl")
+        }
+    };
+    let config = controller.config().clone();
+    let state = controller.initial_state();
+    let record = InitRecord {
+        state_file: absolute(path)?.display().to_string(),
+        config_sha256: Some(config_sha256(&config)),
+        config: config.clone(),
+        manifest: manifest.clone(),
+        state_sha256: state.digest_hex(),
+        now_ms,
+    };
+    let mut sf = StateFile {
+        schema_version: SCHEMA_VERSION,
+        rollout_id: String::new(),
+        manifest,
+        audit_log,
+        seq: 0,
+        head: String::new(),
+        config,
+        state,
+    };
+    let log_path = sf.log_path(path);
+    let mut log = DecisionLog::open(&log_path)?;
+    // A crash between the init record and the state file leaves the
+    // record last in the log with no state: adopt it rather than start a
+    // second rollout. Only the time may differ (the rerun is later).
+    let adopted = log.records().last().filter(|r| {
+        r.kind == KIND_INIT
+            && serde_json::from_value::<InitRecord>(r.data.clone()).is_ok_and(|r| InitRecord { now_ms, ..r } == record)
+    });
+    let id = match adopted {
+        Some(r) => {
+            let id = r.hash.to_hex();
+            observer.notice(&Notice::AdoptedInit { record: id.clone() });
+            id
+        }
+        None => {
+            let data = serde_json::to_value(&record).expect("an init record serialises");
+            let id = log.append(KIND_INIT, data, now_ms, observer)?;
+            observer.reached(CrashPoint::InitLogged);
+            id
+        }
+    };
+    sf.rollout_id = id.clone();
+    sf.head = id.clone();
+    sf.save(path, observer)?;
+    Ok(Initialised { rollout_id: id, log_path })
+}
+
+fn step_at(
+    path: &Path,
+    window: &WindowReport,
+    now_ms: i64,
+    observer: &mut dyn Observer,
+) -> Result<Stepped, StoreError> {
+    let _lock = Lock::take(path)?;
+    let mut sf = StateFile::load(path)?;
+    let controller = sf.controller(path)?;
+    let mut log = DecisionLog::open(&sf.log_path(path))?;
+    if reconcile::reconcile(&mut sf, path, &controller, &log, observer)? {
+        observer.notice(&Notice::RecoveredDecision { seq: sf.seq });
+    }
+    let before = sf.state.phase;
+    let step =
+        controller.step(&sf.state, window, now_ms).map_err(|e| StoreError::rejected(path, e, sf.state.clone()))?;
+    observer.reached(CrashPoint::StepDecided);
+    let record = serde_json::json!({
+        "rollout": sf.rollout_id,
+        "seq": sf.seq + 1,
+        "now_ms": now_ms,
+        "window": window,
+        "stage_before": before.to_string(),
+        "stage_after": step.state.phase.to_string(),
+        "verdict": step.verdict,
+        "decision": step.decision,
+        "reasons": step.reasons,
+        "state_sha256": step.state.digest_hex(),
+        "config_sha256": config_sha256(&sf.config),
+    });
+    let hash = log.append(KIND_DECISION, record, now_ms, observer)?;
+    observer.reached(CrashPoint::StepLogged);
+    let index = sf.seq;
+    sf.state = step.state.clone();
+    sf.seq += 1;
+    sf.head = hash;
+    sf.save(path, observer)?;
+    observer.reached(CrashPoint::StepSaved);
+    Ok(Stepped { index, before, step })
+}
+
+fn status_at(path: &Path) -> Result<Status, StoreError> {
+    let sf = StateFile::load(path)?;
+    let controller = sf.controller(path)?;
+    let log_path = sf.log_path(path);
+    let log = DecisionLog::open(&log_path)?;
+    let (_, records) = reconcile::bound(&sf, path, &log)?;
+    let applied = usize::try_from(sf.seq).unwrap_or(usize::MAX);
+    let disagree = |m: String| StoreError::new(StoreErrorKind::Disagree, path, m);
+    let pending_recovery = match records.len().checked_sub(applied) {
+        Some(0) => false,
+        Some(1) => true,
+        _ => {
+            return Err(disagree(format!(
+                "state and audit log disagree: {} decisions applied, {} logged",
+                sf.seq,
+                records.len()
+            )));
+        }
+    };
+    let replayed = controller
+        .replay_verified(
+            &controller.initial_state(),
+            records[..applied].iter().map(|d| (&d.record.window, d.record.now_ms, d.record.state_sha256.as_str())),
+        )
+        .map_err(|e| StoreError::new(StoreErrorKind::Disagree, &log_path, e.to_string()))?;
+    if replayed != sf.state {
+        return Err(disagree("the state differs from the replay of its audit log".into()));
+    }
+    let next = controller.next_step(&sf.state);
+    Ok(Status {
+        log_records: log.records().len(),
+        torn_tail: log.torn_tail(),
+        file: sf,
+        log_path,
+        pending_recovery,
+        next,
+    })
 }

@@ -22,6 +22,34 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
     parent_dir(path).join(format!(".{name}{suffix}"))
 }
 
+/// The file `path` names: every symlink on the way followed (the file's own,
+/// as often as it chains, and its directory's), as an absolute path. The
+/// file itself need not exist (a dangling symlink resolves to the file it
+/// would create); its directory must. The rollout locks and writes the file
+/// this returns, so two names for one state file share one lock, and the
+/// atomic rename replaces the file, never a symlink to it.
+pub fn resolve(path: &Path) -> io::Result<PathBuf> {
+    // Linux's limit on a chain of symlinks (ELOOP).
+    const MAX_LINKS: usize = 40;
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                // A relative target is relative to the link's directory; an
+                // absolute one replaces the path (`join`).
+                path = parent_dir(&path).join(std::fs::read_link(&path)?);
+            }
+            _ => {
+                let name = path.file_name().ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, format!("{} names no file", path.display()))
+                })?;
+                return Ok(std::fs::canonicalize(parent_dir(&path))?.join(name));
+            }
+        }
+    }
+    Err(io::Error::other(format!("more than {MAX_LINKS} symbolic links in a chain")))
+}
+
 /// fsyncs the directory holding `path`, so a rename or a new file in it
 /// survives a power loss.
 pub fn sync_parent(path: &Path) -> io::Result<()> {
@@ -31,7 +59,10 @@ pub fn sync_parent(path: &Path) -> io::Result<()> {
 /// The rollout's lock: one `init` or `step` at a time per state file. An
 /// advisory lock on `.<state>.lock` beside the state file, which the OS
 /// releases when the process ends, however it ends, so a crash leaves no
-/// stale lock. Held until dropped.
+/// stale lock. Held until dropped. The lock file is created once and never
+/// renamed or removed, so every process locks the same inode; the store
+/// takes it for the resolved state file ([`resolve`]), so two names of one
+/// file share it.
 #[derive(Debug)]
 pub struct Lock {
     _file: File,

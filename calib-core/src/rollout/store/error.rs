@@ -82,6 +82,15 @@ impl StoreError {
         }
     }
 
+    /// The same error naming `to` where it named `from` (the path a caller
+    /// gave for the file the store resolved it to).
+    pub(crate) fn renamed(mut self, from: &Path, to: &Path) -> Self {
+        if self.path == from {
+            self.path = to.to_path_buf();
+        }
+        self
+    }
+
     /// The kind of problem.
     pub fn kind(&self) -> StoreErrorKind {
         self.kind

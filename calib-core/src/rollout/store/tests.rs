@@ -239,3 +239,25 @@ fn the_config_in_force_is_the_init_records() {
     store.step(&window(1, false), T0 + 2 * WINDOW, &mut Quiet).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `resolve` follows a chain of symlinks, a symlinked directory and a
+/// dangling link (init through an alias creates the real file).
+#[cfg(unix)]
+#[test]
+fn resolve_follows_every_symlink() {
+    use std::os::unix::fs::symlink;
+    let dir = fresh_dir();
+    let real = std::fs::canonicalize(&dir).unwrap();
+    std::fs::create_dir(dir.join("d")).unwrap();
+    symlink("d", dir.join("d-link")).unwrap();
+    symlink("d-link/s.json", dir.join("a")).unwrap();
+    symlink(dir.join("a"), dir.join("b")).unwrap();
+    assert_eq!(resolve(&dir.join("b")).unwrap(), real.join("d/s.json"));
+    let store = Store::new(dir.join("b"));
+    store.init(&controller(), None, None, T0, &mut Quiet).unwrap();
+    assert!(dir.join("d/s.json").is_file() && dir.join("d/.s.json.lock").is_file());
+    assert!(std::fs::symlink_metadata(dir.join("b")).unwrap().file_type().is_symlink());
+    store.step(&window(0, false), T0 + WINDOW, &mut Quiet).unwrap();
+    Store::new(dir.join("d/s.json")).status().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
