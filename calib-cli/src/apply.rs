@@ -39,6 +39,7 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
     let size = input.size;
     let (src, mut rdr) = input.reader(false);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
+    io::csv::check_header(&src, &headers)?;
     let score_c = headers.iter().position(|h| h.trim() == "score").ok_or_else(|| CliError::Header {
         file: path.display().to_string(),
         message: if headers.iter().all(|h| h.is_empty()) {
@@ -61,26 +62,25 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
         h.push_field("calibrated");
         wtr.write_record(&h)?;
         let mut rec = csv::StringRecord::new();
-        let mut n = 0u64;
+        let (mut n, mut last) = (0u64, None);
         loop {
             match rdr.read_record(&mut rec) {
                 Ok(true) => {}
                 Ok(false) => break,
-                Err(e) => {
-                    return Ok(Err(CliError::Input {
-                        file: path.display().to_string(),
-                        line: e.position().map(|p| src.line_at(p.byte())).unwrap_or(0),
-                        column: "-".into(),
-                        message: format!("malformed CSV: {e}"),
-                    }));
-                }
+                Err(e) => return Ok(Err(io::csv::malformed(&src, &e, &headers))),
             }
             let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
+            last = Some(byte);
             let s = match io::parse_number(rec.get(score_c).unwrap_or("").trim(), &src, byte, score_c, "score") {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
             };
-            let class = class_c.map(|c| rec.get(c).unwrap_or("").trim());
+            let class =
+                match class_c.map(|c| io::csv::parse_name(rec.get(c).unwrap_or("").trim(), &src, byte, c, "class")) {
+                    Some(Err(e)) => return Ok(Err(e)),
+                    Some(Ok(class)) => Some(class),
+                    None => None,
+                };
             let p = match model.map(class).apply_counted(s, &mut stats) {
                 Ok(p) => p,
                 Err(e) => {
@@ -101,6 +101,9 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
             {
                 pb.set_position(rec.position().map(|p| p.byte()).unwrap_or(0));
             }
+        }
+        if let Err(e) = io::csv::check_closed(&src, last, &headers) {
+            return Ok(Err(e));
         }
         wtr.flush()?;
         Ok(Ok(()))

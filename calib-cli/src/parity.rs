@@ -42,6 +42,7 @@ struct Outputs {
 fn read(path: &Path) -> Result<Outputs, CliError> {
     let (src, mut rdr) = io::csv::open(path)?.reader(true);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
+    io::csv::check_header(&src, &headers)?;
     let find = |n: &str| headers.iter().position(|h| h == n);
     let value_c = match (find("calibrated"), headers.len()) {
         (Some(c), _) => c,
@@ -65,12 +66,7 @@ fn read(path: &Path) -> Result<Outputs, CliError> {
         source: src.clone(),
     };
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| CliError::Input {
-            file: path.display().to_string(),
-            line: e.position().map(|p| src.line_at(p.byte())).unwrap_or(0),
-            column: "-".into(),
-            message: format!("malformed CSV: {e}"),
-        })?;
+        let rec = rec.map_err(|e| io::csv::malformed(&src, &e, &headers))?;
         let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
         let num = |c: usize| io::parse_number(rec.get(c).unwrap_or(""), &src, byte, c, &headers[c]);
         out.values.push(num(value_c)?);
@@ -82,6 +78,7 @@ fn read(path: &Path) -> Result<Outputs, CliError> {
         }
         out.offsets.push(byte);
     }
+    io::csv::check_closed(&src, out.offsets.last().copied(), &headers)?;
     if out.values.is_empty() {
         return Err(CliError::file(path, "no data rows after the header"));
     }

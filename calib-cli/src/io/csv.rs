@@ -87,8 +87,9 @@ pub fn open(path: &Path) -> Result<CsvFile, CliError> {
     Ok(CsvFile { source, size: head.len() as u64 + copied, file })
 }
 
-/// Parses a number of the record at byte `byte`.
+/// Parses a number of the record at byte `byte` (column `col`, 0-based).
 pub fn parse_number(text: &str, src: &Source, byte: u64, col: usize, name: &str) -> Result<f64, CliError> {
+    one_line(text, src, byte, col, name)?;
     text.parse::<f64>().map_err(|_| CliError::Input {
         file: src.name.display().to_string(),
         line: src.line_at(byte),
@@ -97,18 +98,168 @@ pub fn parse_number(text: &str, src: &Source, byte: u64, col: usize, name: &str)
     })
 }
 
+/// A name (`class`, `query_id`) of the record at byte `byte`, column `col`.
+pub fn parse_name<'a>(text: &'a str, src: &Source, byte: u64, col: usize, name: &str) -> Result<&'a str, CliError> {
+    one_line(text, src, byte, col, name)?;
+    Ok(text)
+}
+
+/// Refuses a value that runs over a line break. CSV allows one in a quoted
+/// field, but no number, name or time has one: such a field is an
+/// unterminated quote that swallowed the rows after it (or would have, had
+/// a later quote not closed it). Named at the line where its quote opened.
+fn one_line(text: &str, src: &Source, byte: u64, col: usize, name: &str) -> Result<(), CliError> {
+    if !text.contains(['\n', '\r']) {
+        return Ok(());
+    }
+    let shape = RecordShape::of(src, byte);
+    let message = match shape.open_at_end {
+        Some((c, _)) if c == col => UNTERMINATED.to_string(),
+        _ => format!(
+            "the quoted value that opens on this line runs over {} lines (an unterminated quote?); a {name} is one line",
+            text.lines().count().max(2)
+        ),
+    };
+    Err(CliError::Input {
+        file: src.name.display().to_string(),
+        line: shape.field_lines.get(col).copied().unwrap_or_else(|| src.line_at(byte)),
+        column: format!("{} ({name})", col + 1),
+        message,
+    })
+}
+
+/// The message for a quote that the file ends inside.
+const UNTERMINATED: &str = "unterminated quote: the quoted field that opens on this line runs to the end of the file";
+
+/// Refuses a file that ends inside a quoted field: the quote opened in the
+/// last record (at byte `last`) was never closed, so the parser read every
+/// line after it as that one field. `headers` name the column.
+pub fn check_closed(src: &Source, last: Option<u64>, headers: &csv::StringRecord) -> Result<(), CliError> {
+    let Some(last) = last else { return Ok(()) };
+    let Some((col, line)) = RecordShape::of(src, last).open_at_end else { return Ok(()) };
+    Err(CliError::Input {
+        file: src.name.display().to_string(),
+        line,
+        column: match headers.get(col) {
+            Some(name) if !name.contains(['\n', '\r']) => format!("{} ({})", col + 1, name.trim()),
+            _ => (col + 1).to_string(),
+        },
+        message: UNTERMINATED.into(),
+    })
+}
+
+/// The error for a record the CSV parser refused (`e`): an unterminated
+/// quote when the record ends the file inside one (its field count is then
+/// short), else the parser's message, at the record's line.
+pub fn malformed(src: &Source, e: &csv::Error, headers: &csv::StringRecord) -> CliError {
+    if let Some(pos) = e.position()
+        && let Err(quote) = check_closed(src, Some(pos.byte()), headers)
+    {
+        return quote;
+    }
+    CliError::Input {
+        file: src.name.display().to_string(),
+        line: e.position().map(|p| src.line_at(p.byte())).unwrap_or(0),
+        column: "-".into(),
+        message: format!("malformed CSV: {e}"),
+    }
+}
+
+/// Refuses a header that runs over a line break (an unterminated quote in
+/// the header, which would read the whole file as column names).
+pub fn check_header(src: &Source, headers: &csv::StringRecord) -> Result<(), CliError> {
+    let Some(col) = headers.iter().position(|h| h.contains(['\n', '\r'])) else { return Ok(()) };
+    Err(CliError::Header {
+        file: src.name.display().to_string(),
+        message: format!("the quoted name of column {} runs over a line break (an unterminated quote?)", col + 1),
+    })
+}
+
+/// How the record at a byte offset lies in its file, found by walking its
+/// bytes as the CSV parser does (RFC 4180: a quote opens a field only at
+/// its start, `""` inside a quoted field is a quote, a record ends at an
+/// unquoted `\r` or `\n`). Only worked out for an error.
+#[derive(Debug, Default)]
+struct RecordShape {
+    /// The 1-based line each field starts on.
+    field_lines: Vec<u64>,
+    /// The field (0-based) and line of a quote the file ends inside.
+    open_at_end: Option<(usize, u64)>,
+}
+
+impl RecordShape {
+    fn of(src: &Source, byte: u64) -> RecordShape {
+        use std::io::{Seek, SeekFrom};
+        #[derive(PartialEq)]
+        enum At {
+            FieldStart,
+            Unquoted,
+            Quoted,
+            QuoteInQuoted,
+        }
+        let mut shape = RecordShape::default();
+        let Ok(mut f) = File::open(&src.bytes) else { return shape };
+        if f.seek(SeekFrom::Start(byte)).is_err() {
+            return shape;
+        }
+        // The record's line is that of its first byte after blank lines.
+        let mut line = src.line_at(byte);
+        let (mut at, mut started, mut quote_line) = (At::FieldStart, false, line);
+        let mut buf = [0u8; 1 << 16];
+        let mut r = BufReader::new(f);
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            for &b in &buf[..n] {
+                let newline = b == b'\n' || b == b'\r';
+                if !started {
+                    if newline {
+                        continue;
+                    }
+                    started = true;
+                    shape.field_lines.push(line);
+                }
+                match at {
+                    At::Quoted => {
+                        if b == b'"' {
+                            at = At::QuoteInQuoted;
+                        }
+                    }
+                    _ if newline => return shape,
+                    _ if b == b',' => {
+                        at = At::FieldStart;
+                        shape.field_lines.push(line);
+                    }
+                    At::FieldStart if b == b'"' => {
+                        at = At::Quoted;
+                        quote_line = line;
+                    }
+                    At::QuoteInQuoted if b == b'"' => at = At::Quoted,
+                    _ => at = At::Unquoted,
+                }
+                if b == b'\n' {
+                    line += 1;
+                }
+            }
+        }
+        if at == At::Quoted {
+            shape.open_at_end = Some((shape.field_lines.len().saturating_sub(1), quote_line));
+        }
+        shape
+    }
+}
+
 /// Reads `score` (required), and `label`, `weight`, `class`, `query_id`,
 /// from a CSV file.
 pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     let input = open(path)?;
     let size = input.size;
     let (src, mut rdr) = input.reader(true);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
+    check_header(&src, &header)?;
+    let headers: Vec<String> = header.iter().map(|s| s.to_string()).collect();
     let find = |name: &str| headers.iter().position(|h| h == name);
     let need = |name: &str| {
         find(name).ok_or_else(|| CliError::Header {
@@ -144,15 +295,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| src.line_at(p.byte())).unwrap_or(0);
-                return Err(CliError::Input {
-                    file: path.display().to_string(),
-                    line,
-                    column: "-".into(),
-                    message: format!("malformed CSV: {e}"),
-                });
-            }
+            Err(e) => return Err(malformed(&src, &e, &header)),
         }
         let byte = rec.position().map(|p| p.byte()).unwrap_or(0);
         let get = |c: usize| rec.get(c).unwrap_or("");
@@ -165,10 +308,10 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
             v.push(parse_number(get(c), &src, byte, c, "weight")?);
         }
         if let (Some(c), Some(v)) = (class_c, cols.class.as_mut()) {
-            v.push(get(c).to_string());
+            v.push(parse_name(get(c), &src, byte, c, "class")?.to_string());
         }
         if let (Some(c), Some(v)) = (query_c, cols.query_id.as_mut()) {
-            v.push(get(c).to_string());
+            v.push(parse_name(get(c), &src, byte, c, "query_id")?.to_string());
         }
         if let Some(pb) = &pb
             && offsets.len().is_multiple_of(65536)
@@ -179,6 +322,7 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    check_closed(&src, offsets.last().copied(), &header)?;
     if cols.score.is_empty() {
         return Err(CliError::file(path, "no data rows after the header"));
     }
@@ -201,6 +345,7 @@ pub fn read_timestamps(src: &Source, rows: usize) -> Result<Option<Vec<i64>>, Cl
     while rdr.read_record(&mut rec).map_err(|e| CliError::file(path, format!("malformed CSV: {e}")))? {
         let text = rec.get(col).unwrap_or("");
         let byte = rec.position().map_or(0, |p| p.byte());
+        one_line(text, src, byte, col, "timestamp")?;
         let t = parse_ms(text).map_err(|message| CliError::Input {
             file: path.display().to_string(),
             line: src.line_at(byte),

@@ -136,5 +136,69 @@ fn a_named_fifo_is_read_once_without_blocking() {
     }
     writer.join().expect("fifo writer");
     assert_eq!(out.code, Some(0), "fit from a FIFO failed: {}", out.stderr);
-    assert!(out.stdout.contains("4 rows") || out_model.exists(), "{}", out.stdout);
+    assert!(out.stderr.contains("(4 rows;") && out_model.exists(), "{}", out.stderr);
+}
+
+/// `n` rows `score,label,class`, the class of data row `bad` (1-based)
+/// being an unterminated `"web`.
+fn rows_with_open_quote(n: usize, bad: usize) -> String {
+    let mut s = String::from("score,label,class\n");
+    for i in 1..=n {
+        let class = if i == bad { "\"web" } else { "app" };
+        s += &format!("{},{},{class}\n", (i % 100) as f64 / 100.0, i % 2);
+    }
+    s
+}
+
+#[test]
+fn an_unterminated_quote_is_an_error_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let model = d.join("m.json");
+    calib(["fit", "--input", write(d, "ok.csv", SMALL).to_str().unwrap(), "--out", model.to_str().unwrap()]).ok();
+    // Data row 3 is line 4; the quote swallowed the 997 rows after it.
+    let f = write(d, "open.csv", &rows_with_open_quote(1000, 3));
+    let want = format!("{}:4: column 3 (class): ", f.display());
+    let out_model = d.join("never.json");
+    let fit = calib(["fit", "--input", f.to_str().unwrap(), "--out", out_model.to_str().unwrap()]).input_error();
+    assert!(fit.starts_with(&want) && fit.contains("unterminated quote"), "{fit}");
+    assert!(!out_model.exists());
+    for cmd in [vec!["apply", "--model"], vec!["eval", "--model"]] {
+        let msg = calib([cmd[0], cmd[1], model.to_str().unwrap(), "--input", f.to_str().unwrap()]).input_error();
+        assert!(msg.starts_with(&want) && msg.contains("unterminated quote"), "{} : {msg}", cmd[0]);
+    }
+
+    // In a column no command reads, at the end of the file: still an error.
+    let f = write(d, "tail.csv", "score,label,note\n0.1,0,a\n0.7,1,\"oops\n0.8,1,b\n");
+    let msg = calib(["fit", "--input", f.to_str().unwrap(), "--out", out_model.to_str().unwrap()]).input_error();
+    assert!(msg.starts_with(&format!("{}:3: column 3 (note): unterminated quote", f.display())), "{msg}");
+    let msg = calib(["apply", "--model", model.to_str().unwrap(), "--input", f.to_str().unwrap()]).input_error();
+    assert!(msg.starts_with(&format!("{}:3: column 3 (note): unterminated quote", f.display())), "{msg}");
+
+    // In the score column.
+    let f = write(d, "score.csv", "score,label\n0.1,0\n\"0.7,1\n0.8,1\n");
+    let msg = calib(["fit", "--input", f.to_str().unwrap(), "--out", out_model.to_str().unwrap()]).input_error();
+    assert!(msg.starts_with(&format!("{}:3: column 1 (score): ", f.display())), "{msg}");
+    assert!(msg.contains("unterminated quote"), "{msg}");
+
+    // In the header.
+    let f = write(d, "header.csv", "score,\"label\n0.1,0\n");
+    let msg = calib(["fit", "--input", f.to_str().unwrap(), "--out", out_model.to_str().unwrap()]).input_error();
+    assert!(msg.contains("unterminated quote") && msg.contains("column 2"), "{msg}");
+}
+
+#[test]
+fn a_closed_quote_over_lines_is_refused_only_where_one_value_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // A note over two lines is fine: the column is not read.
+    let f = write(d, "note.csv", "score,label,note\n0.1,0,\"two\nlines\"\n0.7,1,x\n0.8,1,y\n");
+    let out = d.join("m.json");
+    let fit = calib(["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()]).ok();
+    assert!(fit.stderr.contains("(3 rows;"), "{}", fit.stderr);
+    // A class over two lines is not one class: named at the quote's line.
+    let f = write(d, "class.csv", "score,label,class\n0.1,0,a\n0.7,1,\"we\nb\"\n0.8,1,a\n");
+    let msg = calib(["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()]).input_error();
+    assert!(msg.starts_with(&format!("{}:3: column 3 (class): ", f.display())), "{msg}");
+    assert!(msg.contains("runs over 2 lines"), "{msg}");
 }
