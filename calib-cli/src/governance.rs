@@ -247,7 +247,9 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
                 let keys: Vec<_> = a.key.iter().map(|k| keys::load_secret(k)).collect::<Result<_, _>>()?;
                 let expires = manifest::parse_expires(&a.expires, now).map_err(|e| CliError::Usage(e.to_string()))?;
                 let bad = |e: manifest::ManifestError| CliError::Usage(e.to_string());
-                let statement = manifest::build_statement(&successor.spec(&review, now, expires)).map_err(bad)?;
+                let statement =
+                    manifest::build_statement(&successor.spec(&review.candidate, &review.gate_report, now, expires))
+                        .map_err(bad)?;
                 let env = manifest::sign(&statement, &keys.iter().collect::<Vec<_>>()).map_err(bad)?;
                 write("manifest.json", &env)?;
                 signed = Some(FileRef { file: "manifest.json", sha256: Sha256Digest::of(&env) });

@@ -28,6 +28,7 @@ use calib_core::audit::{self, ManifestEvent};
 use calib_core::canonical::{Sha256Digest, model_digest};
 use calib_core::fingerprint::core_fingerprint;
 use calib_core::gate::{GateConfig, GateKind, GateReport, Verdict, evaluate_holdout};
+use calib_core::governance::Successor;
 use calib_core::manifest::{ManifestErrorKind, TrustPolicy, TrustState};
 use calib_core::map::ApplyStats;
 use calib_core::metrics::{self, Metrics};
@@ -210,12 +211,11 @@ pub fn run(o: Options) -> Result<u8, CliError> {
     let key = trust::keygen(&out.join("keys"))?;
     let now = time::OffsetDateTime::now_utc();
     let expires = now + time::Duration::days(90);
-    let release =
-        |model, report, version, parent| trust::Release { model, report, version, parent, created: now, expires };
-    let v1 = trust::sign(&release(&incumbent, &inc_report, 1, None), &key)?;
+    let release = |model, report, successor| trust::Release { model, report, successor, created: now, expires };
+    let v1 = trust::sign(&release(&incumbent, &inc_report, Successor::FIRST), &key)?;
     trust::record_signed(&log, &inc_manifest_path, &v1)?;
-    let parent = calib_core::manifest::inspect(&v1.envelope).map_err(usage)?.digest;
-    let v2 = trust::sign(&release(&candidate, &report, 2, Some(parent)), &key)?;
+    let v1_digest = calib_core::manifest::inspect(&v1.envelope).map_err(usage)?.digest;
+    let v2 = trust::sign(&release(&candidate, &report, Successor::of(&v1.statement, v1_digest)), &key)?;
     trust::record_signed(&log, &cand_manifest_path, &v2)?;
     let policy = TrustPolicy::single(key.public_key());
     let mut state = TrustState::default();

@@ -8,9 +8,8 @@ use calib_core::audit::{self, ManifestEvent};
 use calib_core::canonical::Sha256Digest;
 use calib_core::fingerprint::core_fingerprint;
 use calib_core::gate::GateReport;
-use calib_core::manifest::{
-    self, Calibrator, ManifestErrorKind, ManifestSpec, SecretKey, Statement, TrustPolicy, TrustState,
-};
+use calib_core::governance::Successor;
+use calib_core::manifest::{self, Calibrator, ManifestErrorKind, SecretKey, Statement, TrustPolicy, TrustState};
 use calib_core::model::Model;
 use serde::Serialize;
 use serde_json::json;
@@ -125,8 +124,8 @@ pub struct Signed {
 pub struct Release<'a> {
     pub model: &'a Model,
     pub report: &'a GateReport,
-    pub version: u64,
-    pub parent: Option<Sha256Digest>,
+    /// Its version and parent (calib-core's succession rule).
+    pub successor: Successor,
     pub created: OffsetDateTime,
     pub expires: OffsetDateTime,
 }
@@ -138,15 +137,7 @@ fn bad(e: manifest::ManifestError) -> CliError {
 /// Builds and signs the manifest of a release (refused unless its gate
 /// report passed and is about this model, as `calib sign` refuses it).
 pub fn sign(r: &Release<'_>, key: &SecretKey) -> Result<Signed, CliError> {
-    let spec = ManifestSpec {
-        model: r.model,
-        wasm: None,
-        gate_report: Some(r.report),
-        version: r.version,
-        created: r.created,
-        expires: r.expires,
-        parent: r.parent,
-    };
+    let spec = r.successor.spec(r.model, r.report, r.created, r.expires);
     let statement = manifest::build_statement(&spec).map_err(bad)?;
     let envelope = manifest::sign(&statement, &[key]).map_err(bad)?;
     Ok(Signed { statement, envelope })

@@ -5,21 +5,24 @@
 //! breach, so flagged groups do not stop it). Its manifest succeeds the
 //! current one: version + 1, the current manifest's digest as parent, and
 //! the review's gate report as the evidence that the candidate passed.
+//! Every release succeeds its predecessor the same way ([`Successor::of`]);
+//! the first has version 1 and no parent ([`Successor::FIRST`]).
 
 use super::{Finding, Review};
 use crate::canonical::Sha256Digest;
-use crate::gate::Verdict;
+use crate::gate::{GateReport, Verdict};
 use crate::manifest::{ManifestSpec, Statement};
+use crate::model::Model;
 use time::OffsetDateTime;
 
-/// What a review's candidate is signed as: the manifest that succeeds the
-/// current one.
+/// Where a release stands in its line of manifests: its version and the
+/// manifest it replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Successor {
-    /// The current manifest's version + 1.
+    /// The predecessor's version + 1 (1 for the first release).
     pub version: u64,
-    /// The current manifest's digest (SHA-256 of its payload).
-    pub parent: Sha256Digest,
+    /// The predecessor's digest (SHA-256 of its payload); `None` for the first release.
+    pub parent: Option<Sha256Digest>,
 }
 
 /// Whether to sign a review's candidate.
@@ -32,18 +35,34 @@ pub enum Signing {
 }
 
 impl Successor {
-    /// The manifest to build and sign for `review`'s candidate: this
-    /// version and parent, the review's gate report, valid from `created`
-    /// until `expires`.
-    pub fn spec<'a>(&self, review: &'a Review, created: OffsetDateTime, expires: OffsetDateTime) -> ManifestSpec<'a> {
+    /// The first release of a model line: version 1, no parent.
+    pub const FIRST: Successor = Successor { version: 1, parent: None };
+
+    /// The release that succeeds `current` (its statement, and
+    /// `current_digest`, the digest `manifest::inspect` gives): version + 1,
+    /// that digest as parent.
+    pub fn of(current: &Statement, current_digest: Sha256Digest) -> Successor {
+        Successor { version: current.predicate.version + 1, parent: Some(current_digest) }
+    }
+
+    /// The manifest to build and sign for `model`: this version and parent,
+    /// `gate_report` as the evidence it passed, valid from `created` until
+    /// `expires`.
+    pub fn spec<'a>(
+        &self,
+        model: &'a Model,
+        gate_report: &'a GateReport,
+        created: OffsetDateTime,
+        expires: OffsetDateTime,
+    ) -> ManifestSpec<'a> {
         ManifestSpec {
-            model: &review.candidate,
+            model,
             wasm: None,
-            gate_report: Some(&review.gate_report),
+            gate_report: Some(gate_report),
             version: self.version,
             created,
             expires,
-            parent: Some(self.parent),
+            parent: self.parent,
         }
     }
 }
@@ -52,10 +71,11 @@ impl Review {
     /// The sign-on-pass rule (see the module docs): the successor of the
     /// `current` manifest (its statement, and `current_digest`, the digest
     /// `manifest::inspect` gives) when the verdict is `pass`, else the
-    /// finding that it was not signed.
+    /// finding that it was not signed. Sign it with
+    /// `successor.spec(&review.candidate, &review.gate_report, …)`.
     pub fn signing(&self, current: &Statement, current_digest: Sha256Digest) -> Signing {
         if self.verdict == Verdict::Pass {
-            Signing::Sign(Successor { version: current.predicate.version + 1, parent: current_digest })
+            Signing::Sign(Successor::of(current, current_digest))
         } else {
             Signing::Withhold(Finding::NotSigned { verdict: self.verdict })
         }
