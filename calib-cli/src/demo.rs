@@ -59,15 +59,21 @@ pub fn run(a: DemoArgs) -> Result<u8, CliError> {
     model.apply_rows(Some(&hc), &hs, &mut calibrated, &mut stats).map_err(|e| CliError::Usage(e.to_string()))?;
 
     let k = a.bins;
-    let eval = |p: &[f64], l: &[f64]| metrics::evaluate(p, l, None, k).map_err(|e| CliError::Usage(e.to_string()));
-    let mut rows: Vec<(String, usize, Metrics, Metrics)> = Vec::new();
+    let usage = |e: calib_core::Error| CliError::Usage(e.to_string());
+    // Raw scores are judged as if they were probabilities: the "before".
+    let before = metrics::evaluate_by_class(&hs, &hl, &hc, &DEMO_CLASSES, k).map_err(usage)?;
+    let after = metrics::evaluate_by_class(&calibrated, &hl, &hc, &DEMO_CLASSES, k).map_err(usage)?;
+    let rows: Vec<(String, u64, Metrics, Metrics)> = before
+        .into_iter()
+        .zip(after)
+        .map(|((class, b), (_, af))| (class.unwrap_or("overall").to_string(), b.n, b, af))
+        .collect();
     let mut panels_data = Vec::new();
     for (class, idx) in metrics::class_groups(&hc, &DEMO_CLASSES) {
         let before: Vec<f64> = idx.iter().map(|&i| hs[i]).collect();
         let after: Vec<f64> = idx.iter().map(|&i| calibrated[i]).collect();
         let labels: Vec<f64> = idx.iter().map(|&i| hl[i]).collect();
         let name = class.unwrap_or("overall").to_string();
-        rows.push((name.clone(), idx.len(), eval(&before, &labels)?, eval(&after, &labels)?));
         let rb = metrics::reliability_bins(&before, &labels, None, k, BinStrategy::EqualWidth)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         let ra = metrics::reliability_bins(&after, &labels, None, k, BinStrategy::EqualWidth)

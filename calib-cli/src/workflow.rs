@@ -18,6 +18,16 @@
 //! Every event goes to one audit chain (`DIR/audit.jsonl`), verified last.
 //! Exit 0 when every step did what it must, 1 when one did not (named in
 //! the summary), 2 on an I/O or input error.
+//!
+//! Like every other consumer of calib-core it decides nothing itself: the
+//! metrics are `metrics::evaluate_by_class` and `monitor::window_of`, the
+//! gates `gate::evaluate_holdout`, versions and parents
+//! `governance::Successor`, a window's measurements
+//! `rollout::WindowReport::measure`, every rollout decision
+//! `rollout::Controller::step`. What is left here is the built-in data,
+//! files, the audit records, the summary, and the demo's own expectations
+//! of each step (the clean rollout publishes, the breach reverts, the
+//! legacy manifest is refused).
 
 mod data;
 mod rollout;
@@ -33,7 +43,7 @@ use calib_core::manifest::{ManifestErrorKind, TrustPolicy, TrustState};
 use calib_core::map::ApplyStats;
 use calib_core::metrics::{self, Metrics};
 use calib_core::model::Model;
-use calib_core::monitor::{MonitorConfig, WindowStorage, WindowSummary};
+use calib_core::monitor::{self, MonitorConfig, WindowSummary};
 use calib_core::rollout::{Config, Phase};
 use calib_core::synthetic::DEMO_CLASSES;
 use data::Rows;
@@ -117,17 +127,19 @@ fn baseline(model: &Model, holdout: &Rows, k: usize) -> Result<Baseline, CliErro
             .map(|(class, m)| (class.unwrap_or("overall").to_string(), m))
             .collect();
     let config = MonitorConfig { bins: k, ..MonitorConfig::default() };
-    let mut storage = WindowStorage::for_rows(&config, holdout.len()).map_err(usage)?;
-    let mut window = storage.window().map_err(usage)?;
-    for i in 0..holdout.len() {
-        window.observe(&model.map(Some(holdout.classes[i])), holdout.scores[i], holdout.labels[i]).map_err(usage)?;
-    }
+    let rows = monitor::Rows {
+        scores: &holdout.scores,
+        labels: &holdout.labels,
+        classes: Some(&holdout.classes),
+        timestamps_ms: None,
+    };
+    let (window, _) = monitor::window_of(model, &rows, &config).map_err(usage)?;
     Ok(Baseline {
         model_sha256: model_digest(model).to_hex(),
         rows: holdout.len(),
         clamp_rate: stats.clamp_rate(),
         metrics: by_class,
-        monitor: window.summary().map_err(usage)?,
+        monitor: window,
     })
 }
 
