@@ -8,10 +8,10 @@ mod e2e_common;
 
 use calib_core::rollout::Phase;
 use e2e_common::{Fixture, Server, parse_prometheus};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn start(fx: &Fixture, candidate: bool, extra: &[&str]) -> Server {
     let mut args = fx.args(candidate);
@@ -127,4 +127,81 @@ fn body_refusals_are_json_and_an_oversized_length_is_refused_before_the_body() {
     assert_eq!(ex.value("calib_serving_requests_total", &[("calibrator", "none"), ("result", "error")]), 3.0);
     assert_eq!(ex.value("calib_serving_body_refusals_total", &[("reason", "body_too_large")]), 2.0);
     assert_eq!(ex.value("calib_serving_body_refusals_total", &[("reason", "bad_body")]), 1.0);
+}
+
+/// Whether the server closed `s` (or answered on it) within `limit`, while
+/// the client trickles `lines` one every `every`.
+fn cut_off_while_trickling(s: &mut TcpStream, lines: &[&str], every: Duration, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    s.set_read_timeout(Some(every)).unwrap();
+    let mut buf = [0u8; 1024];
+    for line in lines.iter().cycle() {
+        if started.elapsed() > limit {
+            return None;
+        }
+        if s.write_all(line.as_bytes()).is_err() {
+            return Some(started.elapsed());
+        }
+        match s.read(&mut buf) {
+            // Closed, or answered (hyper may say 408 before closing).
+            Ok(_) => return Some(started.elapsed()),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return Some(started.elapsed()),
+        }
+    }
+    unreachable!("the lines cycle")
+}
+
+/// Issue 17, defect 14: no read timeout on headers or bodies, so a client
+/// trickling one header line a second held its connection as long as it
+/// liked, a request declaring a long body and sending a few bytes was
+/// never answered, and SIGTERM waited for such clients without bound.
+#[test]
+fn slow_clients_are_cut_off_and_cannot_stall_shutdown() {
+    let fx = Fixture::new(Phase::Off);
+    let timeouts = ["--header-timeout-ms", "500", "--body-timeout-ms", "500", "--shutdown-grace-ms", "1000"];
+    let mut server = start(&fx, false, &[&["--watch-ms", "0"][..], &timeouts].concat());
+
+    // Headers trickled one line every 150 ms: the connection is closed
+    // after the header timeout (500 ms), not held.
+    let mut s = connect(server.addr, Duration::from_secs(5));
+    s.write_all(b"POST /calibrate HTTP/1.1\r\n").unwrap();
+    let cut = cut_off_while_trickling(&mut s, &["X-Slow: 1\r\n"], Duration::from_millis(150), Duration::from_secs(4));
+    assert!(cut.is_some(), "a client trickling headers kept its connection for 4 s");
+
+    // A body declared 1000 bytes long, of which 7 arrive: a JSON 408 after
+    // the body timeout, instead of no answer.
+    let mut s = connect(server.addr, Duration::from_secs(4));
+    let started = Instant::now();
+    s.write_all(b"POST /calibrate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"key\":").unwrap();
+    let a = read_answer(&mut s).expect("an answer to an unfinished body");
+    assert_json_error(&a, 408, "body_timeout");
+    assert!(started.elapsed() < Duration::from_secs(3), "answered after {:?}", started.elapsed());
+
+    // Meanwhile the service serves; the refusal is counted.
+    let (status, _) = server.client().calibrate(&json!({ "key": "repo:1", "scores": [0.5] }));
+    assert_eq!(status, 200);
+    let (_, text) = server.client().get("/metrics");
+    let ex = parse_prometheus(&text).unwrap();
+    assert_eq!(ex.value("calib_serving_body_refusals_total", &[("reason", "body_timeout")]), 1.0);
+    drop(server);
+
+    // SIGTERM with slow clients connected (timeouts far away, so only the
+    // shutdown deadline can end them): the process exits after the grace
+    // period (1 s), not when the clients give up.
+    let long = ["--header-timeout-ms", "60000", "--body-timeout-ms", "60000", "--shutdown-grace-ms", "1000"];
+    server = start(&fx, false, &[&["--watch-ms", "0"][..], &long].concat());
+    let mut in_headers = connect(server.addr, Duration::from_secs(5));
+    in_headers.write_all(b"POST /calibrate HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    let mut in_body = connect(server.addr, Duration::from_secs(5));
+    in_body.write_all(b"POST /calibrate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    server.term();
+    let status = server.wait_exit(Duration::from_secs(6));
+    assert!(status.is_some(), "SIGTERM with two slow clients open: still running after 6 s:\n{}", server.stderr());
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(4), "stopped after {took:?}");
+    assert!(server.stderr().contains("grace"), "{}", server.stderr());
+    drop((in_headers, in_body));
 }

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use calib_core::map::ApplyStats;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Most scores one request may carry.
 pub const MAX_SCORES: usize = 10_000;
@@ -37,6 +37,8 @@ pub struct App {
     pub drift: Drift,
     /// The last refused reload's reason, until a reload succeeds.
     pub last_refusal: Mutex<Option<String>>,
+    /// Longest wait for a request's whole body (`--body-timeout-ms`).
+    pub body_timeout: Duration,
 }
 
 /// `POST /calibrate`'s body.
@@ -109,8 +111,9 @@ async fn time_requests(State(app): State<Arc<App>>, req: Request, next: Next) ->
 
 /// The whole body, or the JSON refusal: a `Content-Length` above
 /// [`MAX_BODY_BYTES`] is refused from the headers alone, so the body is
-/// never polled and hyper never sends `100 Continue` for it.
-async fn read_body(req: Request) -> Result<Bytes, Response> {
+/// never polled and hyper never sends `100 Continue` for it; a body not all
+/// there within `timeout` is refused with 408.
+async fn read_body(req: Request, timeout: Duration) -> Result<Bytes, Response> {
     let refuse = |why: BodyRefusal, status: StatusCode, message: String| {
         let mut resp = error(status, why.code(), message);
         resp.extensions_mut().insert(RefusedBody(why));
@@ -126,7 +129,11 @@ async fn read_body(req: Request) -> Result<Bytes, Response> {
             format!("the body declares {n} bytes; at most {MAX_BODY_BYTES} are read"),
         ));
     }
-    Bytes::from_request(req, &()).await.map_err(|e| {
+    let Ok(read) = tokio::time::timeout(timeout, Bytes::from_request(req, &())).await else {
+        let message = format!("the body did not arrive within {} ms", timeout.as_millis());
+        return Err(refuse(BodyRefusal::Timeout, StatusCode::REQUEST_TIMEOUT, message));
+    };
+    read.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             let message = format!("the body is longer than {MAX_BODY_BYTES} bytes");
             refuse(BodyRefusal::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, message)
@@ -137,7 +144,7 @@ async fn read_body(req: Request) -> Result<Bytes, Response> {
 }
 
 async fn calibrate(State(app): State<Arc<App>>, req: Request) -> Response {
-    let body = match read_body(req).await {
+    let body = match read_body(req, app.body_timeout).await {
         Ok(b) => b,
         Err(refused) => return refused,
     };

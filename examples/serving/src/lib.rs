@@ -29,6 +29,11 @@
 //!   A request loads the snapshot once and finishes on it; a reload that
 //!   does not verify is refused whole, and the old snapshot keeps serving.
 //!
+//! - **Slow clients** ([`server`]): headers must arrive within
+//!   `--header-timeout-ms`, a body within `--body-timeout-ms`, and a stop
+//!   (SIGTERM, SIGINT, the lifetime) waits at most `--shutdown-grace-ms`
+//!   for open connections.
+//!
 //! The service binds 127.0.0.1 only.
 
 #![deny(missing_docs)]
@@ -40,3 +45,4 @@ pub mod load;
 pub mod metrics;
 pub mod prometheus;
 pub mod reload;
+pub mod server;

@@ -7,6 +7,7 @@ use calib_serving::drift::Drift;
 use calib_serving::http::{App, router};
 use calib_serving::load::{Candidate, Loader, ModelSource, Sources};
 use calib_serving::metrics::Metrics;
+use calib_serving::server::Timeouts;
 use clap::Parser;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -63,6 +64,18 @@ struct Args {
     /// Stop by itself after this many seconds (tests, load tests).
     #[arg(long)]
     max_lifetime_secs: Option<u64>,
+    /// Longest wait for a request's headers, in ms; also how long a
+    /// kept-alive connection may sit idle. Then the connection is closed.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_ms: u64,
+    /// Longest wait for a request's whole body after its headers, in ms;
+    /// then it is refused with 408 body_timeout.
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_ms: u64,
+    /// After SIGTERM, SIGINT or the lifetime, wait at most this many ms for
+    /// open connections (in-flight requests finish), then close them.
+    #[arg(long, default_value_t = 10_000)]
+    shutdown_grace_ms: u64,
     /// Worker threads of the runtime (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -112,7 +125,13 @@ fn main() -> ExitCode {
         metrics: Metrics::default(),
         drift,
         last_refusal: Mutex::new(None),
+        body_timeout: Duration::from_millis(a.body_timeout_ms),
     });
+    let timeouts = Timeouts {
+        header: Duration::from_millis(a.header_timeout_ms),
+        body: Duration::from_millis(a.body_timeout_ms),
+        shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
+    };
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(w) = a.workers {
         rt.worker_threads(w.max(1));
@@ -126,15 +145,16 @@ fn main() -> ExitCode {
     };
     let interval = (a.watch_ms > 0).then(|| Duration::from_millis(a.watch_ms));
     if let Some(secs) = a.max_lifetime_secs {
-        // A hard bound too: graceful shutdown waits for open connections,
-        // which a client could hold forever.
+        // A hard bound too, beyond the shutdown's own deadline: the
+        // lifetime is a promise to the tests that run the service.
+        let grace = timeouts.shutdown_grace;
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(secs.saturating_add(10)));
+            std::thread::sleep(Duration::from_secs(secs.saturating_add(10)).saturating_add(grace));
             eprintln!("calib-serving: lifetime over and connections still open: exiting");
             std::process::exit(3);
         });
     }
-    match rt.block_on(serve(app, loader, a.port, interval, a.max_lifetime_secs.map(Duration::from_secs))) {
+    match rt.block_on(serve(app, loader, a.port, interval, a.max_lifetime_secs.map(Duration::from_secs), timeouts)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("calib-serving: {e}");
@@ -149,6 +169,7 @@ async fn serve(
     port: u16,
     interval: Option<Duration>,
     lifetime: Option<Duration>,
+    timeouts: Timeouts,
 ) -> std::io::Result<()> {
     // Loopback only: this example is never reachable from another machine.
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
@@ -179,9 +200,16 @@ async fn serve(
             _ = stop_at => eprintln!("calib-serving: lifetime over: stopping"),
         }
     };
-    let served = axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown).await;
+    let stopped = calib_serving::server::serve(listener, router(app.clone()), timeouts, shutdown).await;
     reloader.abort();
+    if stopped.cut > 0 {
+        eprintln!(
+            "calib-serving: {} connection(s) still open after the {} ms shutdown grace: closed",
+            stopped.cut,
+            timeouts.shutdown_grace.as_millis()
+        );
+    }
     let (ok, failed) = app.metrics.requests();
     eprintln!("calib-serving: stopped after {ok} ok and {failed} failed requests");
-    served
+    Ok(())
 }

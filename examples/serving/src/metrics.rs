@@ -47,17 +47,20 @@ pub enum BodyRefusal {
     TooLarge,
     /// Not a well-formed HTTP body (e.g. a broken chunked encoding).
     Broken,
+    /// Not all there within the body timeout.
+    Timeout,
 }
 
 impl BodyRefusal {
     /// Every reason, in exposition order.
-    pub const ALL: [BodyRefusal; 2] = [BodyRefusal::TooLarge, BodyRefusal::Broken];
+    pub const ALL: [BodyRefusal; 3] = [BodyRefusal::TooLarge, BodyRefusal::Broken, BodyRefusal::Timeout];
 
     /// The error code of the JSON answer, and the metric's `reason` label.
     pub fn code(self) -> &'static str {
         match self {
             BodyRefusal::TooLarge => "body_too_large",
             BodyRefusal::Broken => "bad_body",
+            BodyRefusal::Timeout => "body_timeout",
         }
     }
 
@@ -167,7 +170,7 @@ impl Metrics {
             out,
             "calib_serving_body_refusals_total",
             "counter",
-            "POST /calibrate bodies refused before parsing, by reason (body_too_large, bad_body).",
+            "POST /calibrate bodies refused before parsing, by reason (body_too_large, bad_body, body_timeout).",
         );
         for why in BodyRefusal::ALL {
             f.sample(&[("reason", why.code())], self.body_refusals[why.index()].load(Relaxed) as f64);

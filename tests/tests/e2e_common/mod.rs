@@ -113,6 +113,27 @@ impl Server {
         assert!(ok.success(), "kill -HUP failed");
     }
 
+    /// Sends SIGTERM (a graceful stop).
+    pub fn term(&self) {
+        let ok = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().expect("run kill");
+        assert!(ok.success(), "kill -TERM failed");
+    }
+
+    /// Waits at most `limit` for the process to exit; its status, or `None`
+    /// if it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll calib-serving") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// A new client connection.
     pub fn client(&self) -> Client {
         Client::connect(self.addr)
