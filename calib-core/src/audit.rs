@@ -189,8 +189,11 @@ fn err(kind: AuditErrorKind, line: Option<u64>, message: impl Into<String>) -> A
     AuditError { kind, line, message: message.into() }
 }
 
-fn io_err(path: &Path, e: std::io::Error) -> AuditError {
-    err(AuditErrorKind::Io, None, format!("{}: {e}", path.display()))
+/// An I/O failure, in the OS's words. The message does not name the file:
+/// every caller passed the path and names it itself (the CLI prints
+/// `<path>: <message>`), so naming it here printed it twice.
+fn io_err(e: std::io::Error) -> AuditError {
+    err(AuditErrorKind::Io, None, e.to_string())
 }
 
 /// The outcome of checking a whole chain.
@@ -304,7 +307,7 @@ pub fn verify_chain(bytes: &[u8]) -> ChainCheck {
 
 /// Reads and checks the log at `path` (a missing file is an error).
 pub fn verify_file(path: &Path) -> Result<ChainCheck, AuditError> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
+    let bytes = std::fs::read(path).map_err(io_err)?;
     Ok(verify_chain(&bytes))
 }
 
@@ -326,39 +329,49 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
         .expect("a SystemTime within RFC 3339's years formats")
 }
 
-/// Reads the last line of a non-empty file (without its newline).
-fn last_line(f: &mut File, len: u64, path: &Path) -> Result<(Vec<u8>, u64), AuditError> {
+/// Reads the last line of a non-empty file (without its newline). Reads
+/// only the tail: a few KiB, doubling until a line break is found.
+fn last_line(f: &mut File, len: u64) -> Result<Vec<u8>, AuditError> {
     let mut chunk = 4096u64;
     loop {
         let start = len.saturating_sub(chunk);
-        f.seek(SeekFrom::Start(start)).map_err(|e| io_err(path, e))?;
+        f.seek(SeekFrom::Start(start)).map_err(io_err)?;
         let mut buf = vec![0u8; (len - start) as usize];
-        f.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
+        f.read_exact(&mut buf).map_err(io_err)?;
         if buf.last() != Some(&b'\n') {
             return Err(err(
                 AuditErrorKind::Torn,
-                None,
-                format!(
-                    "{}: the last line is incomplete (an earlier append was interrupted); run `calib audit verify` \
-                     and repair the log before appending",
-                    path.display()
-                ),
+                Some(line_breaks(f)? + 1),
+                "the last line is incomplete (an earlier append was interrupted); run `calib audit verify` and \
+                 repair the log before appending",
             ));
         }
         let body = &buf[..buf.len() - 1];
         if let Some(p) = body.iter().rposition(|&b| b == b'\n') {
-            let lines_before = bytecount(&buf[..p + 1]);
-            return Ok((body[p + 1..].to_vec(), lines_before));
+            return Ok(body[p + 1..].to_vec());
         }
         if start == 0 {
-            return Ok((body.to_vec(), 0));
+            return Ok(body.to_vec());
         }
         chunk *= 2;
     }
 }
 
-fn bytecount(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+/// The number of line breaks in the whole file: the 1-based number of its
+/// last complete line. Only a refused append needs it, so appends stay
+/// O(1) in the log's size; counting only the tail that was read named the
+/// wrong line in a log longer than that tail.
+fn line_breaks(f: &mut File) -> Result<u64, AuditError> {
+    f.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        let got = f.read(&mut buf).map_err(io_err)?;
+        if got == 0 {
+            return Ok(n);
+        }
+        n += buf[..got].iter().filter(|&&c| c == b'\n').count() as u64;
+    }
 }
 
 /// Appends an event now. See [`append_at`].
@@ -370,20 +383,25 @@ pub fn append(path: &Path, kind: &str, data: Value) -> Result<AuditRecord, Audit
 /// new record chains onto the last line, which must be intact.
 pub fn append_at(path: &Path, kind: &str, data: Value, time: SystemTime) -> Result<AuditRecord, AuditError> {
     check_kind(kind)?;
-    let mut f = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| io_err(path, e))?;
+    let mut f = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io_err)?;
     // Two appenders must not both chain onto the same last record.
-    f.lock().map_err(|e| io_err(path, e))?;
-    let len = f.metadata().map_err(|e| io_err(path, e))?.len();
+    f.lock().map_err(io_err)?;
+    let len = f.metadata().map_err(io_err)?.len();
     let (seq, prev) = if len == 0 {
         (0, GENESIS)
     } else {
-        let (line, before) = last_line(&mut f, len, path)?;
+        let line = last_line(&mut f, len)?;
         // Only the tail is checked here (appends stay O(1) in the log's
-        // size); `verify_chain` checks the rest.
-        let last = check_line(&line, before + 1).map_err(|mut e| {
-            e.message = format!("{}: cannot append after a damaged last line: {}", path.display(), e.message);
-            e
-        })?;
+        // size); `verify_chain` checks the rest. The line's number is only
+        // counted when it is refused.
+        let last = match check_line(&line, 0) {
+            Ok(r) => r,
+            Err(mut e) => {
+                e.line = Some(line_breaks(&mut f)?);
+                e.message = format!("cannot append after a damaged last line: {}", e.message);
+                return Err(e);
+            }
+        };
         (last.seq + 1, last.hash)
     };
     let mut record =
@@ -392,8 +410,8 @@ pub fn append_at(path: &Path, kind: &str, data: Value, time: SystemTime) -> Resu
     let mut line = record.to_line();
     line.push(b'\n');
     // One write of the whole line on an O_APPEND file, then fsync.
-    f.write_all(&line).map_err(|e| io_err(path, e))?;
-    f.sync_data().map_err(|e| io_err(path, e))?;
+    f.write_all(&line).map_err(io_err)?;
+    f.sync_data().map_err(io_err)?;
     if len == 0 {
         sync_dir(path);
     }

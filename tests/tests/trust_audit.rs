@@ -129,6 +129,38 @@ fn torn_tail_is_reported_and_appends_refuse_it() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "a refused append writes nothing");
 }
 
+/// Issue 17, defect 7: an append after an edited last line named the line
+/// counted from the start of the last 4 KiB read (line 18 of 40), and the
+/// message carried the log's path, which every caller prefixes again
+/// (`audit.log: line 18: audit.log: cannot append …`).
+#[test]
+fn an_edited_tail_of_a_long_log_is_named_by_its_line_once() {
+    let (d, path) = log_with(60);
+    assert!(std::fs::metadata(&path).unwrap().len() > 3 * 4096, "the log spans several reads");
+    let mut l = lines(&path);
+    l[59] = l[59].replace(r#""i":59"#, r#""i":9"#);
+    std::fs::write(&path, l.join("\n") + "\n").unwrap();
+    let e = audit::append(&path, "manifest.signed", json!({})).unwrap_err();
+    assert_eq!((e.kind(), e.line()), (K::Edited, Some(60)), "{e}");
+    assert!(!e.to_string().contains("audit.log"), "the caller names the file: {e}");
+    let r = calib_tests::binary::calib_in(d.path(), ["audit", "append", "audit.log", "--kind", "manifest.signed"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert_eq!(
+        r.stderr.trim_end(),
+        "calib: error: audit.log: line 60: cannot append after a damaged last line: was edited: its content does \
+         not match its hash"
+    );
+    // A torn tail is named by its line too, and an unreadable log by its path once.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(br#"{"data":{},"hash":"#);
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(audit::append(&path, "manifest.signed", json!({})).unwrap_err().line(), Some(61));
+    std::fs::create_dir(d.path().join("logs")).unwrap();
+    let r = calib_tests::binary::calib_in(d.path(), ["audit", "verify", "logs"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert_eq!(r.stderr.matches("logs").count(), 1, "{}", r.stderr);
+}
+
 #[test]
 fn appends_refuse_an_edited_tail_and_bad_kinds() {
     let (_d, path) = log_with(3);
