@@ -2,7 +2,9 @@
 //! class whose τ is too high is a breach, a fixed seed gives the same ĉ
 //! every time (and the very ĉ of `tolerance::bootstrap_c_hat`), and `calib
 //! governance` writes the candidate, the gate report, the compliance
-//! reports, a signed manifest and an audit record.
+//! reports, a signed manifest and an audit record. The rules after a review
+//! (findings, the successor a pass signs, a manifest's standing) are
+//! calib-core's and are checked here directly.
 
 mod ops_common;
 
@@ -317,4 +319,72 @@ fn calib_governance_writes_signed_evidence() {
     .code(2);
     assert!(r.stderr.contains("positive number of bins"), "{}", r.stderr);
     assert!(!p.join("gov6").exists());
+}
+
+/// The rules after a review are calib-core's: which refusals of the current
+/// manifest are findings (and how they read), the successor a pass is signed
+/// as, and a manifest's standing read without its keys.
+#[test]
+fn the_current_manifest_its_successor_and_its_standing_are_judged_by_the_core() {
+    use calib_core::gate::GateKind;
+    use calib_core::governance::{CurrentVerification, Finding, ManifestStanding, Successor};
+    use calib_core::manifest::{self, ManifestErrorKind, TrustPolicy};
+    use calib_tests::trust::{EXPIRES, at, demo_model, key, now, passing_report, statement};
+
+    let (model, data) = demo_model(20_000, false);
+    let report = passing_report(&model, &data);
+    let st = statement(&model, Some(&report), 3, None);
+    let envelope = manifest::sign(&st, &[&key(1)]).unwrap();
+    let policy = TrustPolicy::single(key(1).public_key());
+    let judge = |policy: &TrustPolicy, at| CurrentVerification::judge(manifest::verify_manifest(&envelope, policy, at));
+
+    assert_eq!(judge(&policy, now()), Ok(CurrentVerification::Verified));
+    assert_eq!(CurrentVerification::Verified.finding(), None);
+    assert_eq!(CurrentVerification::Skipped.finding().unwrap().to_string(), "the current manifest was not verified");
+    // Expired: replacing it is what governance is for, so it is a finding.
+    let late = at("2032-01-01T00:00:00Z");
+    let expired = judge(&policy, late).unwrap();
+    let CurrentVerification::Flawed(e) = &expired else { panic!("an expired manifest is a flaw: {expired:?}") };
+    assert_eq!(e.kind(), ManifestErrorKind::Expired);
+    assert_eq!(expired.finding().unwrap().to_string(), format!("current manifest: {} (expired)", e.message()));
+    // Signatures that do not verify are an error, never a finding.
+    let refused = judge(&TrustPolicy::single(key(2).public_key()), now()).unwrap_err();
+    assert!(!matches!(
+        refused.kind(),
+        ManifestErrorKind::Expired | ManifestErrorKind::FingerprintMismatch | ManifestErrorKind::GatesNotPassed
+    ));
+
+    let inspected = manifest::inspect(&envelope).unwrap();
+    let next = Successor::of(&st, inspected.digest);
+    assert_eq!((next.version, next.parent), (4, Some(inspected.digest)));
+    assert_eq!((Successor::FIRST.version, Successor::FIRST.parent), (1, None));
+    let spec = next.spec(&model, &report, now(), late);
+    assert_eq!((spec.version, spec.parent, spec.created, spec.expires), (4, Some(inspected.digest), now(), late));
+
+    let standing = ManifestStanding::read(&inspected, &model, now()).unwrap();
+    assert!(!standing.expired && standing.core_matches && standing.model_matches);
+    assert_eq!((standing.version, standing.expires.as_str()), (3, EXPIRES));
+    assert_eq!((standing.digest, standing.gate_verdict), (inspected.digest, Some(Verdict::Pass)));
+    assert!(ManifestStanding::read(&inspected, &model, late).unwrap().expired);
+    let (other, _) = demo_model(20_000, true);
+    assert!(!ManifestStanding::read(&inspected, &other, now()).unwrap().model_matches);
+
+    // compliance.json carries these sentences: their wording is part of it.
+    let g = |s: &str| s.to_string();
+    for (finding, text) in [
+        (
+            Finding::TooSmall { group: g("small"), rows: 3000, min_rows: 10_000 },
+            "small: 3000 fresh rows, fewer than 10000: previous map kept",
+        ),
+        (Finding::NoFreshData { group: g("(global)") }, "(global): no fresh rows: previous map kept"),
+        (
+            Finding::TauBreach { group: g("big"), tau: 0.123456, limit: 0.1 },
+            "big: τ 0.1235 above the limit 0.1: breach, previous map kept",
+        ),
+        (Finding::Gate { gate: GateKind::MedianShift, verdict: Verdict::Breach }, "gate median_shift: breach"),
+        (Finding::NotSigned { verdict: Verdict::NoData }, "not signed: the verdict is no_data, not pass"),
+    ] {
+        assert_eq!(finding.to_string(), text);
+        assert_eq!(serde_json::to_value(&finding).unwrap(), Value::String(text.into()));
+    }
 }
