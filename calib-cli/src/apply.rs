@@ -40,16 +40,9 @@ pub fn run(a: ApplyArgs) -> Result<u8, CliError> {
     let (src, mut rdr) = input.reader(false);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
     io::csv::check_header(&src, &headers)?;
-    let score_c = headers.iter().position(|h| h.trim() == "score").ok_or_else(|| CliError::Header {
-        file: path.display().to_string(),
-        message: if headers.iter().all(|h| h.is_empty()) {
-            "the file is empty: expected a header line naming the columns".to_string()
-        } else {
-            format!("missing required column \"score\" (header has: {})", headers.iter().collect::<Vec<_>>().join(", "))
-        },
-    })?;
-    let class_c = headers.iter().position(|h| h.trim() == "class");
-    if headers.iter().any(|h| h.trim() == "calibrated") {
+    let score_c = io::csv::require(&src, &headers, "score")?;
+    let class_c = io::csv::column(&src, &headers, "class")?;
+    if io::csv::column(&src, &headers, "calibrated")?.is_some() {
         return Err(CliError::Header {
             file: path.display().to_string(),
             message: "the input already has a \"calibrated\" column".to_string(),

@@ -43,8 +43,8 @@ fn read(path: &Path) -> Result<Outputs, CliError> {
     let (src, mut rdr) = io::csv::open(path)?.reader(true);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
     io::csv::check_header(&src, &headers)?;
-    let find = |n: &str| headers.iter().position(|h| h == n);
-    let value_c = match (find("calibrated"), headers.len()) {
+    let find = |n: &str| io::csv::column(&src, &headers, n);
+    let value_c = match (find("calibrated")?, headers.len()) {
         (Some(c), _) => c,
         (None, 1) => 0,
         (None, _) => {
@@ -57,7 +57,7 @@ fn read(path: &Path) -> Result<Outputs, CliError> {
             });
         }
     };
-    let (score_c, label_c) = (find("score").filter(|&c| c != value_c), find("label"));
+    let (score_c, label_c) = (find("score")?.filter(|&c| c != value_c), find("label")?);
     let mut out = Outputs {
         values: Vec::new(),
         scores: score_c.map(|_| Vec::new()),

@@ -410,3 +410,31 @@ fn monitor_and_gate_read_parquet_like_csv() {
     let gates: Vec<&str> = a["gates"].as_array().unwrap().iter().map(|g| g["gate"].as_str().unwrap()).collect();
     assert_eq!(gates, ["p99_latency", "aece_excess", "median_shift", "recall_at_50"]);
 }
+
+#[test]
+fn a_column_name_given_twice_in_the_schema_is_refused_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let score: ArrayRef = Arc::new(Float64Array::from(vec![0.1, 0.7]));
+    let other: ArrayRef = Arc::new(Float64Array::from(vec![0.9, 0.2]));
+    let label: ArrayRef = Arc::new(Int64Array::from(vec![0, 1]));
+    let batch = RecordBatch::try_from_iter([("score", score), ("label", label), ("score", other)]).unwrap();
+    let f = d.join("two.parquet");
+    let mut w = ArrowWriter::try_new(std::fs::File::create(&f).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let model = d.join("m.json");
+    std::fs::write(d.join("ok.csv"), "score,label\n0.2,0\n0.8,1\n").unwrap();
+    calib_in(d, ["fit", "--input", "ok.csv", "--out", "m.json"]).code(0);
+    let want = format!("{}: the schema names two columns \"score\", columns 1 and 3", f.display());
+    for args in [
+        vec!["fit", "--input", f.to_str().unwrap(), "--out", "never.json"],
+        vec!["eval", "--input", f.to_str().unwrap()],
+        vec!["apply", "--model", model.to_str().unwrap(), "--input", f.to_str().unwrap(), "--out", "never.parquet"],
+        vec!["sketch", "--input", f.to_str().unwrap(), "--out", "never.sketch"],
+    ] {
+        let run = calib_in(d, &args).code(2);
+        assert!(run.stderr.contains(&want), "{}: {}", args[0], run.stderr);
+    }
+    assert!(!d.join("never.json").exists() && !d.join("never.parquet").exists());
+}

@@ -251,6 +251,37 @@ impl RecordShape {
     }
 }
 
+/// The column named `name` in a header (0-based), if there is one. A name
+/// two columns share is refused, naming both: which of them calib read
+/// would be a guess.
+pub fn column(src: &Source, headers: &csv::StringRecord, name: &str) -> Result<Option<usize>, CliError> {
+    let mut found = headers.iter().enumerate().filter(|(_, h)| h.trim() == name).map(|(i, _)| i);
+    let first = found.next();
+    match (first, found.next()) {
+        (Some(a), Some(b)) => Err(CliError::Header {
+            file: src.name.display().to_string(),
+            message: format!(
+                "the header names two columns {name:?}, columns {} and {}: rename or drop one",
+                a + 1,
+                b + 1
+            ),
+        }),
+        _ => Ok(first),
+    }
+}
+
+/// The column named `name`, which the command needs ([`column()`]).
+pub fn require(src: &Source, headers: &csv::StringRecord, name: &str) -> Result<usize, CliError> {
+    column(src, headers, name)?.ok_or_else(|| CliError::Header {
+        file: src.name.display().to_string(),
+        message: if headers.iter().all(|h| h.trim().is_empty()) {
+            "the file is empty: expected a header line naming the columns".to_string()
+        } else {
+            format!("missing required column {name:?} (header has: {})", headers.iter().collect::<Vec<_>>().join(", "))
+        },
+    })
+}
+
 /// Reads `score` (required), and `label`, `weight`, `class`, `query_id`,
 /// from a CSV file.
 pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
@@ -260,22 +291,13 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     let header = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
     check_header(&src, &header)?;
     let headers: Vec<String> = header.iter().map(|s| s.to_string()).collect();
-    let find = |name: &str| headers.iter().position(|h| h == name);
-    let need = |name: &str| {
-        find(name).ok_or_else(|| CliError::Header {
-            file: path.display().to_string(),
-            message: if headers.iter().all(|h| h.is_empty()) {
-                "the file is empty: expected a header line naming the columns".to_string()
-            } else {
-                format!("missing required column {name:?} (header has: {})", headers.join(", "))
-            },
-        })
-    };
+    let find = |name: &str| column(&src, &header, name);
+    let need = |name: &str| require(&src, &header, name);
     let score_c = need("score")?;
     let label_c = if wanted.label { Some(need("label")?) } else { None };
     let query_c = if wanted.query_id { Some(need("query_id")?) } else { None };
-    let weight_c = if wanted.label { find("weight") } else { None };
-    let class_c = find("class");
+    let weight_c = if wanted.label { find("weight")? } else { None };
+    let class_c = find("class")?;
     let mut cols = Columns {
         path: path.to_path_buf(),
         label: label_c.map(|_| Vec::new()),
@@ -339,7 +361,7 @@ pub fn read_timestamps(src: &Source, rows: usize) -> Result<Option<Vec<i64>>, Cl
     let input = CsvFile { source: src.clone(), size: 0, file };
     let (_, mut rdr) = input.reader(true);
     let headers = rdr.headers().map_err(|e| CliError::file(path, format!("cannot read the header: {e}")))?.clone();
-    let Some(col) = headers.iter().position(|h| h == "timestamp") else { return Ok(None) };
+    let Some(col) = column(src, &headers, "timestamp")? else { return Ok(None) };
     let mut out = Vec::with_capacity(rows);
     let mut rec = csv::StringRecord::new();
     while rdr.read_record(&mut rec).map_err(|e| CliError::file(path, format!("malformed CSV: {e}")))? {

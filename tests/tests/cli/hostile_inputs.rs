@@ -202,3 +202,41 @@ fn a_closed_quote_over_lines_is_refused_only_where_one_value_is_read() {
     assert!(msg.starts_with(&format!("{}:3: column 3 (class): ", f.display())), "{msg}");
     assert!(msg.contains("runs over 2 lines"), "{msg}");
 }
+
+#[test]
+fn a_column_name_given_twice_is_refused_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let model = d.join("m.json");
+    calib(["fit", "--input", write(d, "ok.csv", SMALL).to_str().unwrap(), "--out", model.to_str().unwrap()]).ok();
+    let m = model.to_str().unwrap();
+    // Which `score` would be read is a guess: the first was, silently.
+    let f = write(d, "two.csv", "score,label,score\n0.1,0,0.9\n0.7,1,0.2\n");
+    let want = format!("{}:1: the header names two columns \"score\", columns 1 and 3", f.display());
+    let out = d.join("never.json");
+    for args in [
+        vec!["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        vec!["eval", "--input", f.to_str().unwrap()],
+        vec!["apply", "--model", m, "--input", f.to_str().unwrap()],
+        vec!["sketch", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()],
+    ] {
+        let msg = calib(&args).input_error();
+        assert!(msg.starts_with(&want), "{}: {msg}", args[0]);
+    }
+    assert!(!out.exists());
+    // Every column a command reads is checked: label, weight, class.
+    for (header, name, cols) in [
+        ("score,label,label", "label", "2 and 3"),
+        ("weight,score,label,weight", "weight", "1 and 4"),
+        ("class,score,label,class", "class", "1 and 4"),
+    ] {
+        let n = header.split(',').count();
+        let row = vec!["1"; n].join(",");
+        let f = write(d, "dup.csv", &format!("{header}\n{row}\n{row}\n"));
+        let msg = calib(["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()]).input_error();
+        assert!(msg.contains(&format!("two columns \"{name}\", columns {cols}")), "{header}: {msg}");
+    }
+    // A repeated name no command reads is fine.
+    let f = write(d, "notes.csv", "note,score,label,note\na,0.1,0,b\nc,0.7,1,d\n");
+    calib(["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()]).ok();
+}

@@ -78,6 +78,9 @@ pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, Pa
     let builder = ParquetRecordBatchReaderBuilder::try_new(f)
         .map_err(|e| CliError::file(path, format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
+    if let Some(names) = names {
+        refuse_repeated(path, &schema, names)?;
+    }
     let mask = match names {
         Some(names) => {
             ProjectionMask::roots(builder.parquet_schema(), names.iter().filter_map(|n| schema.index_of(n).ok()))
@@ -90,6 +93,22 @@ pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, Pa
         .build()
         .map_err(|e| CliError::file(path, format!("cannot read Parquet: {e}")))?;
     Ok((schema, reader))
+}
+
+/// Refuses a schema in which two columns share one of the `names` calib
+/// reads, naming both (1-based, in schema order): which of them calib read
+/// would be a guess.
+pub(super) fn refuse_repeated(path: &Path, schema: &SchemaRef, names: &[&str]) -> Result<(), CliError> {
+    for name in names {
+        let mut found = schema.fields().iter().enumerate().filter(|(_, f)| f.name() == name).map(|(i, _)| i);
+        if let (Some(a), Some(b)) = (found.next(), found.next()) {
+            return Err(CliError::file(
+                path,
+                format!("the schema names two columns {name:?}, columns {} and {}: rename or drop one", a + 1, b + 1),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The row count of a dataset, from the files' footers (for the progress bar).

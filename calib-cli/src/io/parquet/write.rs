@@ -1,7 +1,7 @@
 //! `calib apply`'s Parquet output: the input's columns, its partition
 //! directories' columns, and `calibrated`, written batch by batch.
 
-use super::dataset::{BATCH_ROWS, files, open};
+use super::dataset::{BATCH_ROWS, files, open, refuse_repeated};
 use super::decode::{decode_error, missing, push_numbers, push_strings, row_error};
 use super::partition::{dir_name, partition_column, partition_type, partition_values};
 use crate::io::CliError;
@@ -70,6 +70,7 @@ fn apply_files(model: &Model, input: &Path, w: &mut (dyn Write + Send), stats: &
     let mut classes = Vec::new();
     for file in &files {
         let (schema, reader) = open(file, None)?;
+        refuse_repeated(file, &schema, &["score", "class", "calibrated"])?;
         // Partition-directory columns the file does not have.
         let hive: Vec<(String, String)> =
             partition_values(input, file).into_iter().filter(|(k, _)| schema.index_of(k).is_err()).collect();
