@@ -122,8 +122,8 @@ r = json.loads(line[len("RESULT "):])
 metrics = urllib.request.urlopen(os.environ["METRICS_URL"], timeout=10).read().decode()
 served = sum(float(l.split()[-1]) for l in metrics.splitlines()
              if l.startswith("calib_serving_requests_total{") and 'result="ok"' in l)
-# The service's own view: its latency histogram (parse, route, calibrate,
-# encode; no network), summed over both calibrators, as bucket bounds.
+# The service's own view: its latency histogram (from the body's arrival:
+# parse, route, calibrate, encode; no network, no upload), summed over both calibrators, as bucket bounds.
 buckets = {}
 for l in metrics.splitlines():
     if l.startswith("calib_serving_request_duration_seconds_bucket{") and 'calibrator="none"' not in l:

@@ -205,3 +205,36 @@ fn slow_clients_are_cut_off_and_cannot_stall_shutdown() {
     assert!(server.stderr().contains("grace"), "{}", server.stderr());
     drop((in_headers, in_body));
 }
+
+/// Issue 17, defect 15: the latency histogram counted the client's upload,
+/// so a valid 31-byte body trickled over 3 s landed in `+Inf`, and slow
+/// clients could move the p99 the rollout's latency gate reads. It now
+/// measures from the body's arrival (parse, route, calibrate, encode).
+#[test]
+fn the_latency_histogram_does_not_count_the_clients_upload() {
+    let fx = Fixture::new(Phase::Off);
+    let server = start(&fx, false, &["--watch-ms", "0"]);
+    let body = r#"{"key":"repo:1","scores":[0.5]}"#;
+    assert_eq!(body.len(), 31);
+    let mut s = connect(server.addr, Duration::from_secs(5));
+    let head = format!("POST /calibrate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n", body.len());
+    s.write_all(head.as_bytes()).unwrap();
+    // 31 bytes over about 1.2 s: far beyond the last finite bucket (0.25 s).
+    let started = Instant::now();
+    for chunk in body.as_bytes().chunks(8) {
+        s.write_all(chunk).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let a = read_answer(&mut s).unwrap();
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+
+    let (_, text) = server.client().get("/metrics");
+    let ex = parse_prometheus(&text).unwrap();
+    let name = "calib_serving_request_duration_seconds";
+    let labels = [("calibrator", "incumbent")];
+    assert_eq!(ex.value(&format!("{name}_count"), &labels), 1.0);
+    let last_finite = ex.value(&format!("{name}_bucket"), &[labels[0], ("le", "0.25")]);
+    assert_eq!(last_finite, 1.0, "the trickled request was timed with its upload:\n{text}");
+    assert!(ex.value(&format!("{name}_sum"), &labels) < 0.25);
+}

@@ -76,6 +76,11 @@ pub struct CalibrateResponse<'a> {
 #[derive(Debug, Clone, Copy)]
 struct AnsweredBy(Role);
 
+/// The server-side span of an answered request: from the whole body's
+/// arrival to the encoded answer, for the latency histogram.
+#[derive(Debug, Clone, Copy)]
+struct ServedIn(Duration);
+
 /// A body refused unread, for the middleware's count.
 #[derive(Debug, Clone, Copy)]
 struct RefusedBody(BodyRefusal);
@@ -97,15 +102,19 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Times `/calibrate` end to end inside the service.
+/// Counts every `/calibrate` answer, and times it by the span the handler
+/// measured ([`ServedIn`]). The span starts when the whole body has
+/// arrived, so a client's upload (slow or not) is not in the histogram the
+/// rollout's latency gate reads; a body refused before it arrived has no
+/// span and is only counted.
 async fn time_requests(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
     let resp = next.run(req).await;
     let who = resp.extensions().get::<AnsweredBy>().map_or(Outcome::Unrouted, |a| Outcome::Role(a.0));
     if let Some(RefusedBody(why)) = resp.extensions().get::<RefusedBody>() {
         app.metrics.body_refused(*why);
     }
-    app.metrics.request(who, resp.status().is_success(), start.elapsed());
+    let span = resp.extensions().get::<ServedIn>().map(|s| s.0);
+    app.metrics.request(who, resp.status().is_success(), span);
     resp
 }
 
@@ -148,7 +157,15 @@ async fn calibrate(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(b) => b,
         Err(refused) => return refused,
     };
-    let req: CalibrateRequest = match serde_json::from_slice(&body) {
+    let arrived = Instant::now();
+    let mut resp = answer(&app, &body);
+    resp.extensions_mut().insert(ServedIn(arrived.elapsed()));
+    resp
+}
+
+/// Parses, routes, calibrates and encodes one request body.
+fn answer(app: &App, body: &[u8]) -> Response {
+    let req: CalibrateRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a calibrate request: {e}")),
     };

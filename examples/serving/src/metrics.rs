@@ -97,16 +97,21 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Records one request: who answered, whether it succeeded, how long it took.
-    pub fn request(&self, who: Outcome, ok: bool, elapsed: Duration) {
+    /// Records one request: who answered, whether it succeeded, and its
+    /// server-side span (from the whole body's arrival to the encoded
+    /// answer; `None` for a body refused before it arrived, which is
+    /// counted but not timed).
+    pub fn request(&self, who: Outcome, ok: bool, span: Option<Duration>) {
         let c = &self.by[who.index()];
-        let secs = elapsed.as_secs_f64();
-        // Non-cumulative here; the exposition accumulates.
-        if let Some(b) = LATENCY_BUCKETS.iter().position(|&le| secs <= le) {
-            c.latency.buckets[b].fetch_add(1, Relaxed);
+        if let Some(elapsed) = span {
+            let secs = elapsed.as_secs_f64();
+            // Non-cumulative here; the exposition accumulates.
+            if let Some(b) = LATENCY_BUCKETS.iter().position(|&le| secs <= le) {
+                c.latency.buckets[b].fetch_add(1, Relaxed);
+            }
+            c.latency.count.fetch_add(1, Relaxed);
+            c.latency.sum_ns.fetch_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX), Relaxed);
         }
-        c.latency.count.fetch_add(1, Relaxed);
-        c.latency.sum_ns.fetch_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX), Relaxed);
         if ok { &c.ok } else { &c.failed }.fetch_add(1, Relaxed);
     }
 
@@ -145,7 +150,7 @@ impl Metrics {
             out,
             "calib_serving_request_duration_seconds",
             "histogram",
-            "Time to answer POST /calibrate in the service (parse, route, calibrate, encode), by calibrator.",
+            "Server-side time of POST /calibrate from the whole body's arrival to the encoded answer (parse, route, calibrate, encode; not the client's upload), by calibrator.",
         );
         for who in Outcome::ALL {
             let l = &self.by[who.index()].latency;
