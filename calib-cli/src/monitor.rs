@@ -101,6 +101,6 @@ pub fn run(a: MonitorArgs) -> Result<u8, CliError> {
             outln!("  alert {:<12} {state}", x.rule.name());
         }
     }
-    let failing = alerts.iter().any(|x| x.state == AlertState::Firing && x.severity == Some(Severity::Fail));
+    let failing = alerts.iter().any(|x| x.fails());
     Ok(if failing { 1 } else { 0 })
 }

@@ -13,7 +13,7 @@ use crate::io::{self, CliError, Columns, Wanted};
 use calib_core::canonical::model_digest;
 use calib_core::governance::ManifestStanding;
 use calib_core::manifest;
-use calib_core::monitor::{self, AlertState, DriftPack, MonitorConfig, Rows, Severity};
+use calib_core::monitor::{self, AlertState, DriftPack, MonitorConfig, Rows};
 use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -116,8 +116,7 @@ pub fn run(a: ReportArgs) -> Result<u8, CliError> {
         let page = html::render(&report, &json);
         io::write_atomic(out, |w| w.write_all(page.as_bytes()))?;
     }
-    let fails = pack.alerts.iter().filter(|x| x.state == AlertState::Firing && x.severity == Some(Severity::Fail));
-    let failing = fails.count();
+    let failing = pack.alerts.iter().filter(|x| x.fails()).count();
     if a.json {
         outln!("{json}");
     } else {

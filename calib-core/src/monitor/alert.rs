@@ -215,6 +215,13 @@ impl Alert {
     pub fn firing(&self) -> bool {
         self.state == AlertState::Firing
     }
+
+    /// Whether it fired at `fail`: what fails `calib monitor` and `calib
+    /// report`, and what takes AECE out of a rollout window
+    /// (`rollout::WindowReport::measure`).
+    pub fn fails(&self) -> bool {
+        self.firing() && self.severity == Some(Severity::Fail)
+    }
 }
 
 fn no_data(rule: AlertRule, value: Option<f64>, threshold: f64, samples: u64, min: u64, note: AlertNote) -> Alert {

@@ -180,7 +180,7 @@ impl WindowReport {
     /// different lengths.
     pub fn measure<Q: AsRef<str>>(traffic: &WindowTraffic<'_, Q>) -> crate::error::Result<WindowReport> {
         use crate::error::{Error, ErrorKind};
-        use crate::monitor::{AlertRule, AlertState, Severity};
+        use crate::monitor::AlertRule;
         use crate::recall::{QueryGroups, RECALL_K, recall_at_k};
 
         let t = traffic;
@@ -194,11 +194,7 @@ impl WindowReport {
         }
         let s = t.monitor;
         let refused = s.refused > 0;
-        let failing = |rule: AlertRule| {
-            t.alerts
-                .iter()
-                .any(|a| a.rule == rule && a.state == AlertState::Firing && a.severity == Some(Severity::Fail))
-        };
+        let failing = |rule: AlertRule| t.alerts.iter().any(|a| a.rule == rule && a.fails());
         let aece =
             if refused || failing(AlertRule::ClampRate) || failing(AlertRule::MergedBins) { None } else { s.aece };
         let scored = n > 0 && t.candidate.iter().chain(t.incumbent).all(|p| p.is_finite());
