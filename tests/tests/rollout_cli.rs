@@ -105,6 +105,32 @@ fn plan_refuses_configs_that_never_trip_or_never_publish() {
     assert_eq!(code(&calib_in(dir.path(), &["rollout", "plan", "--config", "c.toml"], &[])), 0);
 }
 
+/// Issue 17, defect 12: limits so large that the earliest publish lies
+/// thousands of years away were accepted ("publish at the earliest" in 8 000
+/// years). A plan that cannot publish within a year is refused as
+/// `never_publishes`, by `plan` and by `init`.
+#[test]
+fn plan_refuses_limits_that_could_not_publish_within_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    for config in [
+        "stable_hold_hours = 4294967295\n",
+        "min_windows_per_stage = 4294967295\n",
+        "stable_hold_hours = 8760\n",
+        "window_minutes = 1440\nmin_windows_per_stage = 92\n",
+    ] {
+        write(dir.path(), "c.toml", config);
+        let msg = bad_input(&calib_in(dir.path(), &["rollout", "plan", "--config", "c.toml"], &[]));
+        assert!(msg.contains("never_publishes") && msg.contains("a year"), "{config}: {msg}");
+        let o = calib_in(dir.path(), &["rollout", "init", "--config", "c.toml", "--state", "s.json"], &[]);
+        assert!(bad_input(&o).contains("never_publishes"), "{config}");
+        assert!(!dir.path().join("s.json").exists());
+    }
+    // Just inside the year is a (slow) plan, not a refusal.
+    write(dir.path(), "c.toml", "stable_hold_hours = 8000\n");
+    let o = calib_in(dir.path(), &["rollout", "plan", "--config", "c.toml"], &[]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
 #[test]
 fn invalid_configs_are_bad_input() {
     let dir = tempfile::tempdir().unwrap();

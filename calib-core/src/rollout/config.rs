@@ -179,6 +179,14 @@ fn invalid(message: String) -> RolloutError {
 }
 
 impl Config {
+    /// The horizon within which a rollout must be able to publish: a year, in
+    /// minutes. A plan whose earliest publish lies beyond it is refused as
+    /// `never_publishes` ([`Config::plan`]): limits like
+    /// `stable_hold_hours = 4294967295` are typing errors, not plans, and a
+    /// rollout that cannot finish within a year would hold a manifest
+    /// version (and its keys, expiry and incumbent) in limbo.
+    pub const PUBLISH_HORIZON_MINUTES: u64 = 365 * 24 * 60;
+
     /// Checks that every value is usable (ranges, order). This does not judge
     /// whether the rollout can trip or publish: [`Config::plan`] does.
     pub fn validate(&self) -> Result<()> {
@@ -257,20 +265,39 @@ impl Config {
             let n = u64::from(self.min_windows_per_stage);
             stages.push(PlanStage { stage: Phase::Stage(p), percent: p, min_windows: n, min_minutes: n * w });
         }
-        let n = u64::from(self.stable_windows());
+        // In u64, not `stable_windows` (u32, saturating): the plan states
+        // the true length, however absurd, so the horizon check sees it.
+        let n = (u64::from(self.stable_hold_hours) * 60).div_ceil(w);
         stages.push(PlanStage { stage: Phase::Stable, percent: 100, min_windows: n, min_minutes: n * w });
         let min_windows_to_publish = stages.iter().map(|s| s.min_windows).sum::<u64>();
+        let min_minutes_to_publish = min_windows_to_publish * w;
         Ok(Plan {
             stages,
             min_windows_to_publish,
-            min_minutes_to_publish: min_windows_to_publish * w,
-            problems: self.problems(),
+            min_minutes_to_publish,
+            problems: self.problems(min_minutes_to_publish),
         })
     }
 
-    fn problems(&self) -> Vec<Problem> {
+    fn problems(&self, min_minutes_to_publish: u64) -> Vec<Problem> {
         let mut out = Vec::new();
         let mut push = |severity, code, message: String| out.push(Problem { severity, code, message });
+        if min_minutes_to_publish > Config::PUBLISH_HORIZON_MINUTES {
+            push(
+                ProblemSeverity::Refuse,
+                "never_publishes",
+                format!(
+                    "the earliest publish is {} days after the first window (min_windows_per_stage = {}, \
+                     stable_hold_hours = {}, window_minutes = {}), but a rollout must be able to publish within a \
+                     year ({} days)",
+                    min_minutes_to_publish / (24 * 60),
+                    self.min_windows_per_stage,
+                    self.stable_hold_hours,
+                    self.window_minutes,
+                    Config::PUBLISH_HORIZON_MINUTES / (24 * 60)
+                ),
+            );
+        }
         let acted: Vec<GateKind> = GateKind::ALL.into_iter().filter(|g| self.acts_on(*g)).collect();
         let last = *self.stages.last().expect("validated: not empty");
         if last != 100 {
