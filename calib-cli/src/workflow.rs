@@ -292,7 +292,7 @@ pub fn run(o: Options) -> Result<u8, CliError> {
     // 5. The staged rollout, clean and with an injected breach.
     let params = &cand_calibrator.manifest().statement().predicate.parameters;
     let c_hat = params.c_hat.overall.ok_or_else(|| usage("the candidate manifest records no ĉ"))?;
-    let k = params.k_policy.unwrap_or_default().bins(WINDOW_ROWS);
+    let k = params.bins(WINDOW_ROWS);
     let monitor = MonitorConfig { bins: k, ..MonitorConfig::default() };
     let window_ms = rollout::WINDOW_MS;
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;

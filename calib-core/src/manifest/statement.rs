@@ -91,6 +91,16 @@ pub struct Parameters {
     pub tau: PerGroup,
 }
 
+impl Parameters {
+    /// K for `n` rows under the recorded K policy — what a monitor of this
+    /// release bins a window's AECE in, so its τ matches the manifest's ĉ.
+    /// calib's default policy (fixed 15) when none is recorded (a manifest
+    /// signed without a gate report).
+    pub fn bins(&self, n: usize) -> usize {
+        self.k_policy.unwrap_or_default().bins(n)
+    }
+}
+
 /// calib's predicate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
