@@ -82,7 +82,7 @@ pub fn run(a: AuditArgs) -> Result<u8, CliError> {
                 },
             };
             if let Some(m) = &manifest {
-                let bytes = crate::keys::read_bytes(m)?;
+                let bytes = crate::io::read_manifest(m)?;
                 if let Value::Object(extra) = manifest_data(m, &bytes) {
                     value.as_object_mut().expect("an object").extend(extra);
                 }

@@ -182,7 +182,7 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
     };
 
     // The current manifest and the model it vouches for.
-    let envelope = keys::read_bytes(&a.current)?;
+    let envelope = io::read_manifest(&a.current)?;
     let m = manifest::inspect(&envelope).map_err(|e| CliError::file(&a.current, e))?;
     let st = m.statement.map_err(|e| CliError::file(&a.current, format!("not a calib manifest: {e}")))?;
     let model_path = a.current_model.clone().unwrap_or_else(|| a.current.with_file_name("model.json"));

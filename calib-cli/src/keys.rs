@@ -33,7 +33,7 @@ pub struct KeygenArgs {
 pub use crate::io::read_bytes;
 
 fn read_text(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))
+    crate::io::read_key_text(path)
 }
 
 /// Loads a public key file.

@@ -1,7 +1,6 @@
 //! `calib manifest show`: a human summary of a manifest, **unverified**.
 
-use crate::io::CliError;
-use crate::keys;
+use crate::io::{self, CliError};
 use calib_core::fingerprint::core_fingerprint;
 use calib_core::manifest;
 use clap::{Args, Subcommand};
@@ -27,7 +26,7 @@ enum ManifestCommand {
 
 pub fn run(a: ManifestArgs) -> Result<u8, CliError> {
     let ManifestCommand::Show { manifest: path, json } = a.command;
-    let m = manifest::inspect(&keys::read_bytes(&path)?).map_err(|e| CliError::file(&path, e))?;
+    let m = manifest::inspect(&io::read_manifest(&path)?).map_err(|e| CliError::file(&path, e))?;
     let st = m.statement.map_err(|e| CliError::file(&path, format!("payload is not a calib statement: {e}")))?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&st).expect("a statement serialises"));

@@ -83,7 +83,7 @@ fn rows<'a>(cols: &'a Columns, ts: &'a Option<Vec<i64>>) -> Rows<'a, String> {
 
 /// Summarises a manifest for display (parsed, not verified).
 pub fn manifest_summary(path: &Path, model: &calib_core::model::Model) -> Result<ManifestSummary, CliError> {
-    let bytes = io::read_bytes(path)?;
+    let bytes = io::read_manifest(path)?;
     let m = manifest::inspect(&bytes).map_err(|e| CliError::file(path, e))?;
     let standing = ManifestStanding::read(&m, model, OffsetDateTime::now_utc())
         .map_err(|e| CliError::file(path, format!("payload is not a calib statement: {e}")))?;

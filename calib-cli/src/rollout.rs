@@ -311,7 +311,7 @@ fn init(a: InitArgs) -> Result<u8, CliError> {
     let now = now_ms(&a.now)?;
     let manifest = match &a.manifest {
         Some(m) => {
-            let bytes = std::fs::read(m).map_err(|e| CliError::file(m, format!("cannot read: {e}")))?;
+            let bytes = crate::io::read_manifest(m)?;
             Some(crate::audit::manifest_data(m, &bytes))
         }
         None => None,

@@ -43,7 +43,7 @@ pub struct SignArgs {
 pub fn run(a: SignArgs) -> Result<u8, CliError> {
     let model = crate::load_model(&a.model)?;
     let keys: Vec<_> = a.key.iter().map(|k| keys::load_secret(k)).collect::<Result<_, _>>()?;
-    let wasm = a.wasm.as_deref().map(keys::read_bytes).transpose()?;
+    let wasm = a.wasm.as_deref().map(|p| io::read_artifact(p, "wasm module")).transpose()?;
     let report: Option<GateReport> = match &a.gate_report {
         None => None,
         Some(p) => Some(
@@ -55,7 +55,7 @@ pub fn run(a: SignArgs) -> Result<u8, CliError> {
         None => (None, None),
         Some(p) => {
             // Read, not verified: verify the parent with `calib verify` first.
-            let m = manifest::inspect(&keys::read_bytes(p)?).map_err(|e| CliError::file(p, e))?;
+            let m = manifest::inspect(&io::read_manifest(p)?).map_err(|e| CliError::file(p, e))?;
             let st = m.statement.map_err(|e| CliError::file(p, format!("not a calib manifest: {e}")))?;
             (Some(m.digest), Some(st.predicate.version))
         }

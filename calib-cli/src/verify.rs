@@ -59,12 +59,12 @@ fn load_state(path: &Path) -> Result<TrustState, CliError> {
 }
 
 pub fn run(a: VerifyArgs) -> Result<u8, CliError> {
-    let envelope = keys::read_bytes(&a.manifest)?;
+    let envelope = io::read_manifest(&a.manifest)?;
     let keys: Vec<_> = a.pubkey.iter().map(|k| keys::load_public(k)).collect::<Result<_, _>>()?;
     let mut policy = TrustPolicy::new(keys, a.threshold).map_err(|e| CliError::Usage(e.to_string()))?;
     policy.require_gate_report = !a.allow_no_gates;
-    let model = a.model.as_deref().map(keys::read_bytes).transpose()?;
-    let wasm = a.wasm.as_deref().map(keys::read_bytes).transpose()?;
+    let model = a.model.as_deref().map(|p| io::read_artifact(p, "model")).transpose()?;
+    let wasm = a.wasm.as_deref().map(|p| io::read_artifact(p, "wasm module")).transpose()?;
     let mut state = match &a.trust_state {
         Some(p) => load_state(p)?,
         None => TrustState::default(),

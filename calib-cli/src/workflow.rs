@@ -311,7 +311,7 @@ pub fn run(o: Options) -> Result<u8, CliError> {
     let clean = rollout::simulate(&sim("clean", false), &monitor, &log)?;
     let published = clean.state.phase == Phase::Published;
     if published {
-        let bytes = crate::keys::read_bytes(&cand_manifest_path)?;
+        let bytes = crate::io::read_manifest(&cand_manifest_path)?;
         let mut data = crate::audit::manifest_data(&cand_manifest_path, &bytes);
         data["rollout"] = json!("clean");
         trust::append(&log, ManifestEvent::Published.kind(), data)?;

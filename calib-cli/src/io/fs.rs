@@ -1,20 +1,67 @@
-//! Whole files: reading one with its name in the error (a model file
-//! parsed as well), and writing one atomically (temp file in the same directory, then rename), so a failed
+//! Whole files: reading one with its name in the error (a manifest, key
+//! or model at most a stated size, a model file parsed as well), and writing one atomically (temp file in the same directory, then rename), so a failed
 //! command never leaves a half-written output.
 
 use super::CliError;
 use calib_core::model::Model;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Reads a whole file, naming it in errors.
+/// The most bytes of a manifest (a DSSE envelope) calib reads: the core's
+/// own limit, 4 MiB.
+pub const MANIFEST_BYTES: usize = calib_core::manifest::MAX_ENVELOPE_BYTES;
+
+/// The most bytes of a key file calib reads (a key file is one line of
+/// about a hundred bytes).
+pub const KEY_BYTES: usize = 64 << 10;
+
+/// The most bytes of a model or wasm module calib reads, 64 MiB: a model
+/// of a million breakpoints (a strict fit on unpooled data) takes about
+/// 40 MB of JSON.
+pub const ARTIFACT_BYTES: usize = 64 << 20;
+
+/// Reads a whole data file (hashed as it is, e.g. `calib governance`'s
+/// input), naming it in errors. Data has no size limit; a manifest, key or
+/// model is read with [`read_limited`].
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))
 }
 
-/// Loads a model file (calib's JSON model), naming the file in errors.
+/// Reads a file of at most `limit` bytes, `what` it is naming the limit in
+/// the error. At most `limit + 1` bytes are read, so a huge file, or an
+/// endless one (`/dev/zero`, a FIFO), is refused without being read whole.
+pub fn read_limited(path: &Path, limit: usize, what: &str) -> Result<Vec<u8>, CliError> {
+    let cannot = |e: io::Error| CliError::file(path, format!("cannot read: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut out = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut out).map_err(cannot)?;
+    if out.len() > limit {
+        return Err(CliError::file(path, format!("larger than the {limit} bytes a {what} may have")));
+    }
+    Ok(out)
+}
+
+/// Reads a manifest (at most [`MANIFEST_BYTES`]).
+pub fn read_manifest(path: &Path) -> Result<Vec<u8>, CliError> {
+    read_limited(path, MANIFEST_BYTES, "manifest")
+}
+
+/// Reads a model file's or a wasm module's bytes (at most [`ARTIFACT_BYTES`]).
+pub fn read_artifact(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
+    read_limited(path, ARTIFACT_BYTES, what)
+}
+
+/// Reads a key file's text (at most [`KEY_BYTES`]).
+pub fn read_key_text(path: &Path) -> Result<String, CliError> {
+    String::from_utf8(read_limited(path, KEY_BYTES, "key file")?)
+        .map_err(|_| CliError::file(path, "cannot read: stream did not contain valid UTF-8"))
+}
+
+/// Loads a model file (calib's JSON model, at most [`ARTIFACT_BYTES`]),
+/// naming the file in errors.
 pub fn load_model(path: &Path) -> Result<Model, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::file(path, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(read_artifact(path, "model")?)
+        .map_err(|_| CliError::file(path, "cannot read: stream did not contain valid UTF-8"))?;
     Model::from_json(&text).map_err(|e| CliError::file(path, e))
 }
 

@@ -30,7 +30,7 @@ pub mod time;
 pub use self::csv::{Source, parse_number};
 pub use columns::{Columns, Origin, Part, Wanted};
 pub use error::CliError;
-pub use fs::{load_model, read_bytes, write_atomic};
+pub use fs::{load_model, read_artifact, read_bytes, read_key_text, read_manifest, write_atomic};
 pub use progress::{progress_for, progress_rows};
 pub use stdout::emit_line;
 

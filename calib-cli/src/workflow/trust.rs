@@ -175,8 +175,8 @@ pub fn verify(
     policy: &TrustPolicy,
     state: &mut TrustState,
 ) -> Result<Result<Calibrator, (ManifestErrorKind, String)>, CliError> {
-    let envelope = crate::keys::read_bytes(manifest_path)?;
-    let model = crate::keys::read_bytes(model_path)?;
+    let envelope = crate::io::read_manifest(manifest_path)?;
+    let model = crate::io::read_artifact(model_path, "model")?;
     let mut data = crate::audit::manifest_data(manifest_path, &envelope);
     match Calibrator::from_manifest(&envelope, &model, policy, state) {
         Ok(c) => {

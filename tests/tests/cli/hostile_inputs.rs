@@ -240,3 +240,47 @@ fn a_column_name_given_twice_is_refused_naming_both() {
     let f = write(d, "notes.csv", "note,score,label,note\na,0.1,0,b\nc,0.7,1,d\n");
     calib(["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()]).ok();
 }
+
+/// Runs `calib args…` under a 1 GiB address-space limit (`ulimit -v`), so
+/// a command that reads an endless file whole fails fast instead of taking
+/// the machine's memory.
+#[cfg(unix)]
+fn calib_in_1gib(args: &[&str]) -> Piped {
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(calib_bin())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run sh");
+    wait_or_kill(child, Duration::from_secs(60))
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_manifest_key_or_model_is_refused_at_its_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let model = d.join("m.json");
+    let data = write(d, "ok.csv", SMALL);
+    calib(["fit", "--input", data.to_str().unwrap(), "--out", model.to_str().unwrap()]).ok();
+    calib(["keygen", "--out", d.join("keys").to_str().unwrap()]).ok();
+    let public = d.join("keys/calib.pub");
+    let cases: [(Vec<&str>, &str); 4] = [
+        (vec!["manifest", "show", "/dev/zero"], "4194304 bytes a manifest"),
+        (vec!["verify", "--manifest", "/dev/zero", "--pubkey", public.to_str().unwrap()], "4194304 bytes a manifest"),
+        (vec!["apply", "--model", "/dev/zero", "--input", data.to_str().unwrap()], "bytes a model"),
+        (
+            vec!["sign", "--model", model.to_str().unwrap(), "--key", "/dev/zero", "--out", "/dev/null"],
+            "bytes a key file",
+        ),
+    ];
+    for (args, what) in cases {
+        let out = calib_in_1gib(&args);
+        assert_eq!(out.code, Some(2), "calib {}: {}", args.join(" "), out.stderr);
+        assert!(out.stderr.starts_with("calib: error: /dev/zero: larger than the "), "{}", out.stderr);
+        assert!(out.stderr.contains(what), "{}", out.stderr);
+    }
+}
