@@ -60,14 +60,8 @@ pub fn run(a: SignArgs) -> Result<u8, CliError> {
             (Some(m.digest), Some(st.predicate.version))
         }
     };
-    let version = match (a.version, parent_version) {
-        (Some(v), Some(pv)) if v <= pv => {
-            return Err(CliError::Usage(format!("--version {v} must be above the parent's version {pv}")));
-        }
-        (Some(v), _) => v,
-        (None, Some(pv)) => pv + 1,
-        (None, None) => 1,
-    };
+    let bad = |e: manifest::ManifestError| CliError::Usage(e.to_string());
+    let version = manifest::next_version(a.version, parent_version).map_err(bad)?;
     let now = time::OffsetDateTime::now_utc();
     let expires = manifest::parse_expires(&a.expires, now).map_err(|e| CliError::Usage(e.to_string()))?;
     let spec = ManifestSpec {
@@ -79,7 +73,6 @@ pub fn run(a: SignArgs) -> Result<u8, CliError> {
         expires,
         parent,
     };
-    let bad = |e: manifest::ManifestError| CliError::Usage(e.to_string());
     let statement = manifest::build_statement(&spec).map_err(bad)?;
     let envelope = manifest::sign(&statement, &keys.iter().collect::<Vec<_>>()).map_err(bad)?;
     io::write_atomic(&a.out, |w| w.write_all(&envelope))?;

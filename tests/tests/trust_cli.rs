@@ -247,6 +247,24 @@ fn trust_state_refuses_rollback_and_threshold_needs_both_keys() {
     assert!(r.stderr.contains("must be above"), "{}", r.stderr);
 }
 
+/// Issue 17, defect 6: `sign --parent` of a manifest at version u64::MAX
+/// computed the parent's + 1 unchecked: 0 in a release build ("version must
+/// be at least 1"), a panic in a debug one. The sum is checked and the
+/// message says there is no next version.
+#[test]
+fn sign_after_the_largest_version_says_there_is_no_next_one() {
+    let s = setup();
+    s.signed(&["--version", "18446744073709551615"]);
+    let r = s.sign("model.json", "m2.json", &["--parent", "m.json"]).code(2);
+    assert!(
+        r.stderr.contains("the parent's version is 18446744073709551615, the largest a version can be")
+            && r.stderr.contains("overflow"),
+        "{}",
+        r.stderr
+    );
+    assert!(!s.path("m2.json").exists());
+}
+
 #[test]
 fn manifest_show_summarises_without_verifying() {
     let s = setup();

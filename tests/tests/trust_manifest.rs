@@ -393,3 +393,16 @@ fn unverified_expiry_and_subject_use_the_verifier_rules() {
     let (other, _) = demo_model(2000, false);
     assert!(!st.vouches_for(&other));
 }
+
+/// A successor's version is the core's rule, with checked arithmetic
+/// (issue 17, defect 6).
+#[test]
+fn next_version_is_above_the_parent_and_never_wraps() {
+    assert_eq!(manifest::next_version(None, None).unwrap(), 1);
+    assert_eq!(manifest::next_version(None, Some(3)).unwrap(), 4);
+    assert_eq!(manifest::next_version(Some(9), Some(3)).unwrap(), 9);
+    assert_eq!(manifest::next_version(Some(3), Some(3)).unwrap_err().kind(), K::BadRequest);
+    let e = manifest::next_version(None, Some(u64::MAX)).unwrap_err();
+    assert_eq!(e.kind(), K::BadRequest);
+    assert!(e.message().contains("overflow"), "{e}");
+}

@@ -94,7 +94,7 @@ pub use loader::Calibrator;
 pub use policy::TrustPolicy;
 pub use statement::{
     MANIFEST_SCHEMA_VERSION, MODEL_SUBJECT, ManifestSpec, PREDICATE_TYPE, Parameters, PerGroup, Predicate,
-    STATEMENT_TYPE, Statement, Subject, WASM_SUBJECT, build_statement,
+    STATEMENT_TYPE, Statement, Subject, WASM_SUBJECT, build_statement, next_version,
 };
 pub use trust::TrustState;
 pub use verify::{VerifiedManifest, verify_manifest};

@@ -183,6 +183,25 @@ pub(super) fn check_report(
     Ok(())
 }
 
+/// The version a new manifest gets: `requested` when one is given (it must
+/// be above the parent's), else the parent's + 1, else 1 for a first
+/// release. A parent at `u64::MAX` has no successor: the sum is checked, so
+/// it is refused with a message saying so rather than wrapping to 0.
+pub fn next_version(requested: Option<u64>, parent: Option<u64>) -> Result<u64> {
+    let bad = |m: String| ManifestError::new(ManifestErrorKind::BadRequest, m);
+    match (requested, parent) {
+        (Some(v), Some(pv)) if v <= pv => Err(bad(format!("version {v} must be above the parent's version {pv}"))),
+        (Some(v), _) => Ok(v),
+        (None, Some(pv)) => pv.checked_add(1).ok_or_else(|| {
+            bad(format!(
+                "the parent's version is {pv}, the largest a version can be: adding 1 would overflow, so this \
+                 manifest has no version above its parent's to take"
+            ))
+        }),
+        (None, None) => Ok(1),
+    }
+}
+
 /// Builds the statement for a model. Refuses a gate report that did not
 /// pass, or that is about another model or core.
 pub fn build_statement(spec: &ManifestSpec<'_>) -> Result<Statement> {
