@@ -6,7 +6,10 @@
 #   3. index.d.ts type-checked with tsc --strict (typecheck.ts);
 #   4. fresh signed-manifest fixtures from the calib CLI (tests/js/make-fixtures.sh);
 #   5. tests/js/calib.test.mjs with CALIB_JS_IMPL=node under Node's test runner, which also
-#      writes <target>/parity/node.json for the cross-runtime parity report.
+#      writes <target>/parity/node.json for the cross-runtime parity report;
+#   6. the package as a consumer installs it: `npm pack`, the tarball installed into a
+#      fresh project, imported from ESM and CommonJS, type-checked with tsc
+#      (tests/js/packed-install.sh).
 # Idempotent; a re-run with nothing changed takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -55,3 +58,6 @@ step "signed-manifest fixtures (tests/js/make-fixtures.sh, with the calib CLI)"
 
 step "shared JS suite (CALIB_JS_IMPL=node)"
 CALIB_JS_IMPL=node node --test "$ROOT/tests/js/calib.test.mjs"
+
+step "packed install: npm pack, a fresh consumer imports it (ESM, CommonJS) and type-checks it (tests/js/packed-install.sh)"
+"$ROOT/tests/js/packed-install.sh" calib-node

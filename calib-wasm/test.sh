@@ -12,7 +12,10 @@
 #     after the signed-manifest fixtures (tests/js/make-fixtures.sh);
 #   - each run's parity outputs, $CARGO_TARGET_DIR/parity/wasm-{node,chromium}.json,
 #     carry the pinned core fingerprint (the parity-check binary of tests/ compares
-#     every runtime's bits).
+#     every runtime's bits);
+#   - the package as a consumer installs it: `npm pack`, the tarball installed
+#     into a fresh project, imported from ESM, CommonJS and as calib-wasm/web,
+#     type-checked with tsc (tests/js/packed-install.sh).
 #
 # Installs what is missing first, and reuses it on later runs:
 #   - the wasm32-unknown-unknown target through rustup, or, when rustup
@@ -173,5 +176,8 @@ for (const runtime of ['wasm-node', 'wasm-chromium']) {
   console.log(`${runtime}: ${Object.keys(out.apply).length} apply cases, fingerprint ${out.fingerprint}`);
 }
 JS
+
+step "packed install: npm pack, a fresh consumer imports it (ESM, CommonJS, calib-wasm/web) and type-checks it (tests/js/packed-install.sh)"
+"$ROOT/tests/js/packed-install.sh" calib-wasm
 
 step "all tests passed"
