@@ -242,7 +242,7 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
     let mut findings = review.findings(&verified, &cfg);
     let mut signed = None;
     if !a.key.is_empty() {
-        match review.signing(&st, m.digest) {
+        match review.signing(&st, m.digest).map_err(|e| CliError::Usage(e.to_string()))? {
             Signing::Sign(successor) => {
                 let keys: Vec<_> = a.key.iter().map(|k| keys::load_secret(k)).collect::<Result<_, _>>()?;
                 let expires = manifest::parse_expires(&a.expires, now).map_err(|e| CliError::Usage(e.to_string()))?;

@@ -227,7 +227,8 @@ pub fn run(o: Options) -> Result<u8, CliError> {
     let v1 = trust::sign(&release(&incumbent, &inc_report, Successor::FIRST), &key)?;
     trust::record_signed(&log, &inc_manifest_path, &v1)?;
     let v1_digest = calib_core::manifest::inspect(&v1.envelope).map_err(usage)?.digest;
-    let v2 = trust::sign(&release(&candidate, &report, Successor::of(&v1.statement, v1_digest)), &key)?;
+    let v2_successor = Successor::of(&v1.statement, v1_digest).map_err(usage)?;
+    let v2 = trust::sign(&release(&candidate, &report, v2_successor), &key)?;
     trust::record_signed(&log, &cand_manifest_path, &v2)?;
     let policy = TrustPolicy::single(key.public_key());
     let mut state = TrustState::default();

@@ -355,9 +355,12 @@ fn the_current_manifest_its_successor_and_its_standing_are_judged_by_the_core() 
     ));
 
     let inspected = manifest::inspect(&envelope).unwrap();
-    let next = Successor::of(&st, inspected.digest);
+    let next = Successor::of(&st, inspected.digest).unwrap();
     assert_eq!((next.version, next.parent), (4, Some(inspected.digest)));
     assert_eq!((Successor::FIRST.version, Successor::FIRST.parent), (1, None));
+    // The largest version has no successor: refused, never wrapped.
+    let last = statement(&model, Some(&report), u64::MAX, None);
+    assert_eq!(Successor::of(&last, inspected.digest).unwrap_err().kind(), ManifestErrorKind::BadRequest);
     let spec = next.spec(&model, &report, now(), late);
     assert_eq!((spec.version, spec.parent, spec.created, spec.expires), (4, Some(inspected.digest), now(), late));
 

@@ -11,7 +11,7 @@
 use super::{Finding, Review};
 use crate::canonical::Sha256Digest;
 use crate::gate::{GateReport, Verdict};
-use crate::manifest::{ManifestSpec, Statement};
+use crate::manifest::{ManifestError, ManifestSpec, Statement, next_version};
 use crate::model::Model;
 use time::OffsetDateTime;
 
@@ -39,10 +39,13 @@ impl Successor {
     pub const FIRST: Successor = Successor { version: 1, parent: None };
 
     /// The release that succeeds `current` (its statement, and
-    /// `current_digest`, the digest `manifest::inspect` gives): version + 1,
-    /// that digest as parent.
-    pub fn of(current: &Statement, current_digest: Sha256Digest) -> Successor {
-        Successor { version: current.predicate.version + 1, parent: Some(current_digest) }
+    /// `current_digest`, the digest `manifest::inspect` gives): version + 1
+    /// (`manifest::next_version`, so a current manifest at the largest
+    /// version has no successor and is refused rather than wrapped), that
+    /// digest as parent.
+    pub fn of(current: &Statement, current_digest: Sha256Digest) -> Result<Successor, ManifestError> {
+        let version = next_version(None, Some(current.predicate.version))?;
+        Ok(Successor { version, parent: Some(current_digest) })
     }
 
     /// The manifest to build and sign for `model`: this version and parent,
@@ -72,12 +75,14 @@ impl Review {
     /// `current` manifest (its statement, and `current_digest`, the digest
     /// `manifest::inspect` gives) when the verdict is `pass`, else the
     /// finding that it was not signed. Sign it with
-    /// `successor.spec(&review.candidate, &review.gate_report, …)`.
-    pub fn signing(&self, current: &Statement, current_digest: Sha256Digest) -> Signing {
-        if self.verdict == Verdict::Pass {
-            Signing::Sign(Successor::of(current, current_digest))
+    /// `successor.spec(&review.candidate, &review.gate_report, …)`. Fails
+    /// only when a passing candidate has no version to take
+    /// ([`Successor::of`]).
+    pub fn signing(&self, current: &Statement, current_digest: Sha256Digest) -> Result<Signing, ManifestError> {
+        Ok(if self.verdict == Verdict::Pass {
+            Signing::Sign(Successor::of(current, current_digest)?)
         } else {
             Signing::Withhold(Finding::NotSigned { verdict: self.verdict })
-        }
+        })
     }
 }
