@@ -11,7 +11,9 @@
 //! Durable storage and the decision log are kept apart from it, in
 //! [`store`] (feature `rollout-store`): the state file, the audit chain and
 //! the crash protocol that the `calib rollout` command and a serving binary
-//! share.
+//! share. Which calibrator answers a request while a rollout is served —
+//! the stage's bucket rule, with each manifest's expiry enforced at the
+//! time of the request — is `route` (feature `manifest`).
 //!
 //! ```
 //! use calib_core::rollout::{Config, Controller, Decision, Phase, WindowReport};
@@ -76,6 +78,8 @@
 
 mod config;
 mod next;
+#[cfg(feature = "manifest")]
+mod route;
 mod state;
 mod step;
 #[cfg(feature = "rollout-store")]
@@ -84,6 +88,8 @@ mod window;
 
 pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity};
 pub use next::NextStep;
+#[cfg(feature = "manifest")]
+pub use route::{Route, RouteCandidate, route, served_expired};
 pub use state::{Phase, State, UnknownPhase, WindowSpan};
 pub use step::{Controller, Counter, Decision, Reason, Rule, Step};
 #[cfg(all(feature = "monitor", feature = "gate"))]

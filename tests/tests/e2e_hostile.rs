@@ -238,3 +238,86 @@ fn the_latency_histogram_does_not_count_the_clients_upload() {
     assert_eq!(last_finite, 1.0, "the trickled request was timed with its upload:\n{text}");
     assert!(ex.value(&format!("{name}_sum"), &labels) < 0.25);
 }
+
+/// Issue 17, defect 16: a candidate signed to expire in a minute still
+/// answered after its expiry and `/healthz` said ok. Now, by calib-core's
+/// `rollout::route`: an expired candidate's keys fall back to the
+/// incumbent, an expired incumbent's keys are refused with 503, and both
+/// show on `/healthz` and `/metrics` (seconds to expiry, for an alert that
+/// fires before it happens).
+#[test]
+fn an_expired_manifest_stops_serving_and_says_so() {
+    let (fx, fx2) = (Fixture::new(Phase::Stage(100)), Fixture::new(Phase::Off));
+    // Built (if it must be) before the clock starts: the manifests expire 3 s from now.
+    e2e_common::serving_bin();
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+    // A candidate at 100 %, expiring soon; and an incumbent alone, expiring soon.
+    fx.install_until("candidate", &fx.candidate, 2, soon);
+    fx2.install_until("incumbent", &fx2.incumbent, 1, soon);
+    let rollout = start(&fx, true, &["--watch-ms", "0"]);
+    let alone = start(&fx2, false, &["--watch-ms", "0"]);
+
+    let ask = |s: &Server| s.client().calibrate(&json!({ "key": "repo:1", "scores": [0.5] }));
+    let metric = |s: &Server, name: &str, who: &str| {
+        let (_, text) = s.client().get("/metrics");
+        parse_prometheus(&text).unwrap().value(name, &[("calibrator", who)])
+    };
+    let (status, body) = ask(&rollout);
+    assert_eq!((status, body["calibrator"].as_str()), (200, Some("candidate")), "{body}");
+    let h = rollout.health();
+    assert_eq!(h["status"], "ok", "{h}");
+    assert_eq!(h["calibrators"][1]["expired"], false, "{h}");
+    let left = metric(&rollout, "calib_serving_manifest_expiry_seconds", "candidate");
+    assert!(left > 0.0 && left <= 3.0, "{left}");
+    assert!(metric(&rollout, "calib_serving_manifest_expiry_seconds", "incumbent") > 3600.0);
+    assert_eq!(metric(&rollout, "calib_serving_manifest_expired", "candidate"), 0.0);
+    assert_eq!(ask(&alone).0, 200);
+
+    let wait = soon - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(300);
+    std::thread::sleep(Duration::try_from(wait).unwrap_or_default());
+
+    // The expired candidate no longer answers: its keys fall back to the incumbent.
+    let (status, body) = ask(&rollout);
+    assert_eq!((status, body["calibrator"].as_str()), (200, Some("incumbent")), "{body}");
+    let h = rollout.health();
+    assert_eq!(h["status"], "degraded", "{h}");
+    assert_eq!(h["calibrators"][1]["expired"], true, "{h}");
+    assert!(h["calibrators"][1]["seconds_to_expiry"].as_f64().unwrap() < 0.0, "{h}");
+    assert_eq!(metric(&rollout, "calib_serving_manifest_expired", "candidate"), 1.0);
+    // A reload of the same set is refused (expired), and the fallback stays.
+    rollout.hup();
+    let h = rollout.wait_for("a refused reload", |h| h["reloads_refused"] == 1);
+    assert!(h["last_refusal"].as_str().unwrap().contains("expired"), "{h}");
+    assert_eq!(ask(&rollout).1["calibrator"], "incumbent");
+
+    // The expired incumbent refuses, and /healthz is not ok.
+    let (status, body) = ask(&alone);
+    assert_eq!((status, body["error"].as_str()), (503, Some("manifest_expired")), "{body}");
+    let (status, text) = alone.client().get("/healthz");
+    assert_eq!(status, 503, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["status"], "expired");
+    assert_eq!(metric(&alone, "calib_serving_manifest_expired", "incumbent"), 1.0);
+}
+
+/// The shipped alert rules (examples/serving/alerts.yml) name only metrics
+/// the service exposes, so the expiry alert cannot silently match nothing.
+#[test]
+fn the_shipped_alert_rules_name_exposed_metrics() {
+    let rules =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/serving/alerts.yml")).unwrap();
+    let fx = Fixture::new(Phase::Stage(50));
+    let server = start(&fx, true, &["--watch-ms", "0"]);
+    let (_, text) = server.client().get("/metrics");
+    let ex = parse_prometheus(&text).unwrap();
+    let mut named = 0;
+    for expr in rules.lines().filter_map(|l| l.trim().strip_prefix("expr:")) {
+        let metric = expr.split_whitespace().next().unwrap();
+        let metric = metric.split('{').next().unwrap();
+        assert!(ex.types.contains_key(metric), "alerts.yml names {metric}, which /metrics does not expose");
+        for who in ["incumbent", "candidate"] {
+            assert_eq!(ex.find(metric, &[("calibrator", who)]).len(), 1, "{metric} for the {who}");
+        }
+        named += 1;
+    }
+    assert_eq!(named, 2, "both expiry rules were read");
+}

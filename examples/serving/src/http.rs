@@ -184,7 +184,20 @@ fn answer(app: &App, body: &[u8]) -> Response {
     // One load: the request finishes on this snapshot even if a reload
     // swaps another in meanwhile.
     let snapshot = app.snapshot.load();
-    let served = snapshot.route(&req.key);
+    let now = time::OffsetDateTime::now_utc();
+    let Some(served) = snapshot.route(&req.key, now) else {
+        let m = snapshot.incumbent.predicate();
+        let mut resp = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "manifest_expired",
+            format_args!(
+                "the incumbent's manifest (version {}) expired at {}: no valid manifest vouches for a calibrator for this key",
+                m.version, m.expires
+            ),
+        );
+        resp.extensions_mut().insert(AnsweredBy(Role::Incumbent));
+        return resp;
+    };
     let mut probabilities = vec![0.0; req.scores.len()];
     let mut stats = ApplyStats::default();
     let class = req.class.as_deref();
@@ -229,17 +242,21 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     let snapshot = app.snapshot.load_full();
     let (reloads_ok, reloads_refused) = app.metrics.reloads();
     let refusal = app.last_refusal.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let now = time::OffsetDateTime::now_utc();
     let calibrators: Vec<_> = snapshot
         .served()
         .map(|s| {
             serde_json::json!({
                 "calibrator": s.role.name(), "version": s.version,
                 "manifest_sha256": s.manifest_sha256, "model_sha256": s.model_sha256,
+                "expires": s.predicate().expires, "expired": s.expired_at(now),
+                "seconds_to_expiry": s.seconds_to_expiry(now),
             })
         })
         .collect();
+    let (status, code) = health(&snapshot, now);
     let body = serde_json::json!({
-        "status": "ok",
+        "status": status,
         "generation": snapshot.generation,
         "stage": snapshot.phase().to_string(),
         "calibrators": calibrators,
@@ -247,5 +264,19 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
         "reloads_refused": reloads_refused,
         "last_refusal": refusal,
     });
-    axum::Json(body).into_response()
+    (code, axum::Json(body)).into_response()
+}
+
+/// `/healthz`'s status under the expiry policy of `calib_core::rollout::route`:
+/// `ok`; `degraded` (200) when the candidate's manifest has expired and its
+/// keys fall back to the incumbent; `expired` (503) when the incumbent's has,
+/// and its keys are refused.
+fn health(snapshot: &Snapshot, now: time::OffsetDateTime) -> (&'static str, StatusCode) {
+    if snapshot.incumbent.expired_at(now) {
+        ("expired", StatusCode::SERVICE_UNAVAILABLE)
+    } else if snapshot.candidate.as_ref().is_some_and(|(c, _, _)| c.expired_at(now)) {
+        ("degraded", StatusCode::OK)
+    } else {
+        ("ok", StatusCode::OK)
+    }
 }

@@ -16,14 +16,20 @@
 //!   "version": 2, "model_sha256": …, "stage": "25", "probabilities": [...]}`.
 //!   The candidate serves the keys whose bucket is included at the current
 //!   stage (`calib_core::bucket::included(salt, key, percent)`), the
-//!   incumbent the rest. Labels, when a request carries them, feed the
-//!   calibrator's drift monitor ([`drift`]).
+//!   incumbent the rest (see expiry below). Labels, when a request carries
+//!   them, feed the calibrator's drift monitor ([`drift`]).
 //! - **`GET /metrics`**: Prometheus text — request latency histogram,
 //!   requests, served scores and their clamp rate per calibrator, the
 //!   rollout stage, the loaded manifests, reloads ([`metrics`]), and each
 //!   calibrator's drift window (calib-core's `monitor` exposition of
 //!   both windows, each family once: [`drift`]).
-//! - **`GET /healthz`**: generation, stage, loaded calibrators, reloads.
+//! - **`GET /healthz`**: status, generation, stage, loaded calibrators
+//!   (with their expiry), reloads.
+//! - **Expiry while serving**: each request is routed by calib-core's
+//!   `rollout::route`, which enforces each manifest's expiry at the time of
+//!   the request: an expired candidate's keys fall back to the incumbent,
+//!   an expired incumbent's are refused (503 `manifest_expired`; `/healthz`
+//!   503 `expired`).
 //! - **Hot reload** ([`reload`]): on SIGHUP or when a watched file changes,
 //!   a new [`load::Snapshot`] is built and swapped in with `arc-swap`.
 //!   A request loads the snapshot once and finishes on it; a reload that

@@ -8,13 +8,13 @@
 //! the whole load: at start-up the service does not start, on a reload the
 //! snapshot being served stays.
 
-use calib_core::bucket;
 use calib_core::manifest::{Calibrator, PublicKey, TrustPolicy, TrustState};
 use calib_core::rollout::store::StateFile;
-use calib_core::rollout::{Phase, State};
+use calib_core::rollout::{Phase, Route, RouteCandidate, State, served_expired};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
 
 /// Which calibrator a request was served by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,6 +100,25 @@ pub struct Served {
     pub model_sha256: String,
 }
 
+impl Served {
+    /// Its manifest's predicate (version, times, parameters).
+    pub fn predicate(&self) -> &calib_core::manifest::Predicate {
+        &self.calibrator.manifest().statement().predicate
+    }
+
+    /// Whether its manifest has expired at `now` (calib-core's
+    /// `served_expired`: `Predicate::expired_at`, failing closed).
+    pub fn expired_at(&self, now: OffsetDateTime) -> bool {
+        served_expired(self.predicate(), now)
+    }
+
+    /// Seconds from `now` to its manifest's expiry (negative once past):
+    /// the gauge an alert fires on before the expiry.
+    pub fn seconds_to_expiry(&self, now: OffsetDateTime) -> f64 {
+        (self.calibrator.manifest().expires() - now).as_seconds_f64()
+    }
+}
+
 /// What serving holds: immutable; a reload builds a new one and swaps it in.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -117,12 +136,21 @@ impl Snapshot {
         self.candidate.as_ref().map_or(Phase::Off, |(_, p, _)| *p)
     }
 
-    /// The calibrator that serves `key`: the candidate when the key's bucket
-    /// is included at the current stage's share, the incumbent otherwise.
-    pub fn route(&self, key: &str) -> &Served {
-        match &self.candidate {
-            Some((c, phase, salt)) if bucket::included(salt, key, phase.traffic_percent()) => c,
-            _ => &self.incumbent,
+    /// The calibrator that serves `key` at `now`, by calib-core's
+    /// [`calib_core::rollout::route`]: the candidate when the key's bucket is
+    /// included at the current stage's share and its manifest has not
+    /// expired, the incumbent otherwise — or `None` when the key falls to an
+    /// incumbent whose manifest has expired (the request is refused).
+    pub fn route(&self, key: &str, now: OffsetDateTime) -> Option<&Served> {
+        let candidate = self.candidate.as_ref().map(|(c, phase, salt)| RouteCandidate {
+            predicate: c.predicate(),
+            phase: *phase,
+            salt,
+        });
+        match calib_core::rollout::route(key, self.incumbent.predicate(), candidate, now) {
+            Route::Candidate => self.candidate.as_ref().map(|(c, _, _)| c),
+            Route::Incumbent => Some(&self.incumbent),
+            Route::Refuse => None,
         }
     }
 

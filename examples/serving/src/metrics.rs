@@ -238,6 +238,21 @@ impl Metrics {
             ];
             f.sample(&labels, 1.0);
         }
+        let now = time::OffsetDateTime::now_utc();
+        per_calibrator(
+            out,
+            "calib_serving_manifest_expiry_seconds",
+            "gauge",
+            "Seconds until the loaded calibrator's manifest expires (negative once past), by calibrator.",
+            snapshot.served().map(|s| (s.role.name(), s.seconds_to_expiry(now))),
+        );
+        per_calibrator(
+            out,
+            "calib_serving_manifest_expired",
+            "gauge",
+            "1 when the calibrator's manifest has expired: an expired candidate's keys fall back to the incumbent, an expired incumbent's are refused (503).",
+            snapshot.served().map(|s| (s.role.name(), f64::from(u8::from(s.expired_at(now))))),
+        );
         let mut f = Family::new(out, "calib_serving_generation", "gauge", "Snapshots loaded (start-up is 1).");
         f.sample(&[], snapshot.generation as f64);
         let mut f = Family::new(

@@ -278,6 +278,12 @@ impl Fixture {
     /// A manifest for `model` at `version`, signed by the fixture key,
     /// valid from an hour ago for a day.
     pub fn manifest(&self, model: &Model, version: u64) -> Vec<u8> {
+        self.manifest_until(model, version, time::OffsetDateTime::now_utc() + time::Duration::days(1))
+    }
+
+    /// A manifest for `model` at `version`, valid from an hour ago until
+    /// `expires`.
+    pub fn manifest_until(&self, model: &Model, version: u64, expires: time::OffsetDateTime) -> Vec<u8> {
         let report = passing_report(model, &self.holdout);
         let now = time::OffsetDateTime::now_utc();
         let spec = ManifestSpec {
@@ -286,7 +292,7 @@ impl Fixture {
             gate_report: Some(&report),
             version,
             created: now - time::Duration::hours(1),
-            expires: now + time::Duration::days(1),
+            expires,
             parent: None,
         };
         let st = manifest::build_statement(&spec).expect("fixture statement");
@@ -297,6 +303,12 @@ impl Fixture {
     pub fn install(&self, role: &str, model: &Model, version: u64) {
         write_atomic(&self.path(&format!("{role}.model.json")), model.to_json().as_bytes());
         write_atomic(&self.path(&format!("{role}.manifest.json")), &self.manifest(model, version));
+    }
+
+    /// [`install`](Self::install) with a manifest that expires at `expires`.
+    pub fn install_until(&self, role: &str, model: &Model, version: u64, expires: time::OffsetDateTime) {
+        write_atomic(&self.path(&format!("{role}.model.json")), model.to_json().as_bytes());
+        write_atomic(&self.path(&format!("{role}.manifest.json")), &self.manifest_until(model, version, expires));
     }
 
     /// Writes the rollout state at `phase` (a bare controller state).
