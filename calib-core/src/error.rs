@@ -58,6 +58,7 @@
 //! | `unsupported_schema` | `ManifestError` | unknown statement type, predicate type or schema version |
 //! | `subject_mismatch` | `ManifestError` | the model (or WASM module) is not the one the manifest names |
 //! | `expired` | `ManifestError` | the manifest's `expires` has passed |
+//! | `not_yet_valid` | `ManifestError` | the manifest's `created` lies more than the allowed clock skew after now |
 //! | `rollback` | `ManifestError` | a version lower than the last trusted one, or the same one reused |
 //! | `fingerprint_mismatch` | `ManifestError` | the manifest was made for another core |
 //! | `gates_not_passed` | `ManifestError` | no passing gate report for this model |

@@ -180,6 +180,10 @@ fn calib_governance_writes_signed_evidence() {
         ],
     )
     .code(0);
+    // The current manifest was signed just now by the real clock, so the
+    // review runs at that clock too: at a fixed past time it would be a
+    // manifest from the future, which verification refuses (not_yet_valid).
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
     let run = |out: &str| {
         calib_in(
             p,
@@ -202,7 +206,7 @@ fn calib_governance_writes_signed_evidence() {
                 "--config",
                 "gates.toml",
                 "--now",
-                "2026-06-01T00:00:00Z",
+                &now,
                 "--expires",
                 "2099-01-01T00:00:00Z",
             ],

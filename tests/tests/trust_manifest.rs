@@ -406,3 +406,30 @@ fn next_version_is_above_the_parent_and_never_wraps() {
     assert_eq!(e.kind(), K::BadRequest);
     assert!(e.message().contains("overflow"), "{e}");
 }
+
+/// Issue 17, defect 8: `verify` accepted a signed manifest with version 0
+/// (which `sign` never writes) and one created in 2099. Version 0 is
+/// `malformed`; a `created` more than the stated clock skew (5 minutes)
+/// after now is `not_yet_valid`, and within it is accepted.
+#[test]
+fn version_zero_and_a_future_created_are_refused() {
+    let zero = sign_edited(|st| st["predicate"]["version"] = json!(0));
+    let e = verify(&zero).unwrap_err();
+    assert_eq!(e.kind(), K::Malformed, "{e}");
+    assert!(e.message().contains("version 0"), "{e}");
+
+    let future = sign_edited(|st| {
+        st["predicate"]["created"] = json!("2099-01-01T00:00:00Z");
+        st["predicate"]["expires"] = json!("2099-06-01T00:00:00Z");
+    });
+    let e = verify(&future).unwrap_err();
+    assert_eq!((e.kind(), e.code()), (K::NotYetValid, "not_yet_valid"), "{e}");
+    assert!(e.message().contains("2099-01-01T00:00:00Z") && e.message().contains("5 minutes"), "{e}");
+    assert_eq!(load(&future, fx().model_json.as_bytes()).unwrap_err().kind(), K::NotYetValid);
+
+    // A signer's clock a little ahead is allowed: 5 minutes, not a second more.
+    let ahead = |s: &str| sign_edited(|st| st["predicate"]["created"] = json!(s));
+    assert!(verify(&ahead("2030-01-01T00:05:00Z")).is_ok());
+    assert_eq!(kind_of(&ahead("2030-01-01T00:05:01Z")), K::NotYetValid);
+    assert_eq!(manifest::CLOCK_SKEW, time::Duration::minutes(5));
+}

@@ -24,6 +24,9 @@ pub enum ManifestErrorKind {
     SubjectMismatch,
     /// The manifest's `expires` has passed.
     Expired,
+    /// The manifest's `created` lies more than the allowed clock skew
+    /// ([`CLOCK_SKEW`](super::CLOCK_SKEW)) after now.
+    NotYetValid,
     /// The version is lower than the last trusted one (or reuses it).
     Rollback,
     /// The manifest was made for another core.
@@ -52,6 +55,7 @@ impl ManifestErrorKind {
             ManifestErrorKind::UnsupportedSchema => "unsupported_schema",
             ManifestErrorKind::SubjectMismatch => "subject_mismatch",
             ManifestErrorKind::Expired => "expired",
+            ManifestErrorKind::NotYetValid => "not_yet_valid",
             ManifestErrorKind::Rollback => "rollback",
             ManifestErrorKind::FingerprintMismatch => "fingerprint_mismatch",
             ManifestErrorKind::GatesNotPassed => "gates_not_passed",

@@ -97,4 +97,4 @@ pub use statement::{
     STATEMENT_TYPE, Statement, Subject, WASM_SUBJECT, build_statement, next_version,
 };
 pub use trust::TrustState;
-pub use verify::{VerifiedManifest, verify_manifest};
+pub use verify::{CLOCK_SKEW, VerifiedManifest, verify_manifest};

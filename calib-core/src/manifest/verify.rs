@@ -143,6 +143,11 @@ fn check_signatures(env: &Envelope, payload: &[u8], policy: &TrustPolicy) -> Res
     ))
 }
 
+/// How far a manifest's `created` may lie after the verifier's clock: the
+/// skew allowed between the signer's clock and the loader's. Beyond it the
+/// manifest is [`ManifestErrorKind::NotYetValid`].
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 fn unsupported(message: String) -> ManifestError {
     ManifestError::new(ManifestErrorKind::UnsupportedSchema, message)
 }
@@ -201,10 +206,28 @@ pub fn verify_manifest(bytes: &[u8], policy: &TrustPolicy, now: OffsetDateTime) 
             format!("the manifest is for core {}, but this core's fingerprint is {own}", p.core_fingerprint),
         ));
     }
+    if p.version == 0 {
+        return Err(malformed("version 0: a manifest's version is at least 1 (calib sign never writes 0)"));
+    }
     let created = parse_time(&p.created, "created")?;
     let expires = parse_time(&p.expires, "expires")?;
     if expires <= created {
         return Err(malformed(format!("expires {} is not after created {}", p.expires, p.created)));
+    }
+    // A manifest from the future was signed by a clock that is wrong, or
+    // made to outlive its expiry check; a signer's clock a little ahead of
+    // the loader's is normal and allowed.
+    if now.checked_add(CLOCK_SKEW).is_some_and(|latest| created > latest) {
+        return Err(ManifestError::new(
+            ManifestErrorKind::NotYetValid,
+            format!(
+                "the manifest was created at {}, more than {} minutes after now ({}): the signer's clock or the \
+                 manifest is wrong",
+                p.created,
+                CLOCK_SKEW.whole_minutes(),
+                format_time(now)
+            ),
+        ));
     }
     if p.expired_at(now)? {
         return Err(ManifestError::new(
