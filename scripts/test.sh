@@ -6,7 +6,8 @@
 #     (scikit-learn is the reference calib's conformance vectors come from;
 #     maturin and pytest build and test the Python binding);
 #   - per binding, in its own test.sh: npm packages (npm ci), the wasm32
-#     target, wasm-bindgen-cli at the locked version, Debian's Chromium.
+#     target, wasm-bindgen-cli at the locked version, Debian's Chromium;
+#     examples/frontend/test.sh: its own pinned npm packages (esbuild, Vite).
 # Every step runs even under CI=true; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,6 +108,9 @@ step "Node: addon + shared JS suite (calib-node/test.sh)"
 
 step "WASM: web + Node builds, shared JS suite in Node and headless Chromium (calib-wasm/test.sh)"
 "$ROOT/calib-wasm/test.sh"
+
+step "frontend example: esbuild and Vite builds, a Web Worker, in headless Chromium against the native core (examples/frontend/test.sh)"
+"$ROOT/examples/frontend/test.sh"
 
 step "parity across the five runtimes (0 differing outputs, one fingerprint, single-core rule)"
 cargo run -q --locked -p calib-tests --bin parity-check -- --require rust,python,node,wasm-node,wasm-chromium
