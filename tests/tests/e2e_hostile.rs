@@ -202,7 +202,12 @@ fn slow_clients_are_cut_off_and_cannot_stall_shutdown() {
     assert!(status.is_some(), "SIGTERM with two slow clients open: still running after 6 s:\n{}", server.stderr());
     let took = started.elapsed();
     assert!(took < Duration::from_secs(4), "stopped after {took:?}");
-    assert!(server.stderr().contains("grace"), "{}", server.stderr());
+    // stderr is drained by a thread: give it a moment after the exit.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !server.stderr().contains("grace") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.stderr().contains("shutdown grace"), "{}", server.stderr());
     drop((in_headers, in_body));
 }
 
@@ -248,9 +253,10 @@ fn the_latency_histogram_does_not_count_the_clients_upload() {
 #[test]
 fn an_expired_manifest_stops_serving_and_says_so() {
     let (fx, fx2) = (Fixture::new(Phase::Stage(100)), Fixture::new(Phase::Off));
-    // Built (if it must be) before the clock starts: the manifests expire 3 s from now.
+    // Built (if it must be) before the clock starts: the manifests expire
+    // 5 s from now, time enough to start two servers on a loaded machine.
     e2e_common::serving_bin();
-    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(5);
     // A candidate at 100 %, expiring soon; and an incumbent alone, expiring soon.
     fx.install_until("candidate", &fx.candidate, 2, soon);
     fx2.install_until("incumbent", &fx2.incumbent, 1, soon);
@@ -268,7 +274,7 @@ fn an_expired_manifest_stops_serving_and_says_so() {
     assert_eq!(h["status"], "ok", "{h}");
     assert_eq!(h["calibrators"][1]["expired"], false, "{h}");
     let left = metric(&rollout, "calib_serving_manifest_expiry_seconds", "candidate");
-    assert!(left > 0.0 && left <= 3.0, "{left}");
+    assert!(left > 0.0 && left <= 5.0, "{left}");
     assert!(metric(&rollout, "calib_serving_manifest_expiry_seconds", "incumbent") > 3600.0);
     assert_eq!(metric(&rollout, "calib_serving_manifest_expired", "candidate"), 0.0);
     assert_eq!(ask(&alone).0, 200);
