@@ -265,6 +265,18 @@ fn sign_after_the_largest_version_says_there_is_no_next_one() {
     assert!(!s.path("m2.json").exists());
 }
 
+/// Issue 17, defect 9: `sign --key K --key K` reported two signers (and
+/// recorded both key ids in the audit log) for one signature. A repeated
+/// key is refused: a t-of-n policy needs t distinct keys.
+#[test]
+fn sign_refuses_a_repeated_key() {
+    let s = setup();
+    s.signed(&[]);
+    let r = s.sign("model.json", "m2.json", &["--key", "keys/calib.key", "--audit", "a.jsonl"]).code(2);
+    assert!(r.stderr.contains("given twice"), "{}", r.stderr);
+    assert!(!s.path("m2.json").exists() && !s.path("a.jsonl").exists());
+}
+
 #[test]
 fn manifest_show_summarises_without_verifying() {
     let s = setup();

@@ -433,3 +433,14 @@ fn version_zero_and_a_future_created_are_refused() {
     assert_eq!(kind_of(&ahead("2030-01-01T00:05:01Z")), K::NotYetValid);
     assert_eq!(manifest::CLOCK_SKEW, time::Duration::minutes(5));
 }
+
+/// A key given twice is refused, not silently signed once (issue 17,
+/// defect 9).
+#[test]
+fn sign_refuses_a_repeated_key() {
+    let st = statement(&fx().model, Some(&fx().report), 3, None);
+    let e = manifest::sign(&st, &[&key(1), &key(2), &key(1)]).unwrap_err();
+    assert_eq!(e.kind(), K::BadRequest);
+    assert!(e.message().contains(&key(1).public_key().key_id().to_hex()) && e.message().contains("given twice"), "{e}");
+    assert!(manifest::sign(&st, &[&key(1), &key(2)]).is_ok());
+}

@@ -59,7 +59,7 @@ fn signature_for(key: &SecretKey, payload_type: &str, payload: &[u8]) -> Envelop
 }
 
 /// Signs a statement with one or more keys: the envelope's bytes (compact
-/// JSON, no trailing newline).
+/// JSON, no trailing newline). A key given twice is refused (`bad_request`).
 pub fn sign(statement: &Statement, keys: &[&SecretKey]) -> Result<Vec<u8>> {
     if keys.is_empty() {
         return Err(ManifestError::new(ManifestErrorKind::BadRequest, "no signing key given"));
@@ -68,9 +68,15 @@ pub fn sign(statement: &Statement, keys: &[&SecretKey]) -> Result<Vec<u8>> {
     let mut signatures: Vec<EnvelopeSignature> = Vec::new();
     for k in keys {
         let s = signature_for(k, PAYLOAD_TYPE, &payload);
-        if !signatures.iter().any(|x| x.keyid == s.keyid) {
-            signatures.push(s);
+        // Signing once for a key given twice would let the caller believe
+        // two keys signed (a t-of-n policy counts distinct keys).
+        if signatures.iter().any(|x| x.keyid == s.keyid) {
+            return Err(ManifestError::new(
+                ManifestErrorKind::BadRequest,
+                format!("key {} is given twice: each key signs once, and t-of-n needs t distinct keys", s.keyid),
+            ));
         }
+        signatures.push(s);
     }
     let env = Envelope { payload_type: PAYLOAD_TYPE.to_string(), payload: BASE64.encode(&payload), signatures };
     Ok(serde_json::to_vec(&env).expect("an envelope serialises"))
