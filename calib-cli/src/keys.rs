@@ -66,8 +66,19 @@ fn write_secret(path: &Path, text: &str, force: bool) -> Result<(), CliError> {
     persisted.map_err(|e| CliError::file(path, format!("cannot rename into place: {}", e.error)))
 }
 
+/// Generates a key pair and writes it to `dir` (created if missing):
+/// `calib.key` 0600 from its first byte, then `calib.pub`, each atomically.
+/// Without `force` an existing secret key is not replaced.
+pub fn write_pair(dir: &Path, force: bool) -> Result<SecretKey, CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError::file(dir, format!("cannot create directory: {e}")))?;
+    let key = SecretKey::generate().map_err(|e| CliError::Usage(e.to_string()))?;
+    write_secret(&dir.join(SECRET_FILE), &key.to_file_text(), force)?;
+    let public_path = dir.join(PUBLIC_FILE);
+    io::write_atomic(&public_path, |w| w.write_all(key.public_key().to_file_text().as_bytes()))?;
+    Ok(key)
+}
+
 pub fn run(a: KeygenArgs) -> Result<u8, CliError> {
-    std::fs::create_dir_all(&a.out).map_err(|e| CliError::file(&a.out, format!("cannot create directory: {e}")))?;
     let secret_path = a.out.join(SECRET_FILE);
     let public_path = a.out.join(PUBLIC_FILE);
     if !a.force {
@@ -77,10 +88,8 @@ pub fn run(a: KeygenArgs) -> Result<u8, CliError> {
             }
         }
     }
-    let key = SecretKey::generate().map_err(|e| CliError::Usage(e.to_string()))?;
+    let key = write_pair(&a.out, a.force)?;
     let public = key.public_key();
-    write_secret(&secret_path, &key.to_file_text(), a.force)?;
-    io::write_atomic(&public_path, |w| w.write_all(public.to_file_text().as_bytes()))?;
     outln!("keyid {}", public.key_id());
     outln!("secret key {} (mode 0600: keep it private)", secret_path.display());
     outln!("public key {}", public_path.display());

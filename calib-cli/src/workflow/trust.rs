@@ -89,29 +89,10 @@ fn runtimes_in(dirs: &[PathBuf]) -> (Option<PathBuf>, Vec<Runtime>) {
     (Some(dir), out)
 }
 
-/// A key pair in `dir`: `calib.key` (created 0600 before a byte is
-/// written) and `calib.pub`, the files `calib keygen` writes.
+/// A key pair in `dir`: `calib.key` and `calib.pub`, written as
+/// `calib keygen --force` writes them.
 pub fn keygen(dir: &Path) -> Result<SecretKey, CliError> {
-    std::fs::create_dir_all(dir).map_err(|e| CliError::file(dir, format!("cannot create directory: {e}")))?;
-    let key = SecretKey::generate().map_err(|e| CliError::Usage(e.to_string()))?;
-    let path = dir.join(crate::keys::SECRET_FILE);
-    let tmp = dir.join(format!(".{}.tmp", crate::keys::SECRET_FILE));
-    let write = || -> std::io::Result<()> {
-        use std::io::Write as _;
-        let _ = std::fs::remove_file(&tmp);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp)?;
-        f.write_all(key.to_file_text().as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| CliError::file(&path, format!("cannot write the secret key: {e}")))?;
-    let public = dir.join(crate::keys::PUBLIC_FILE);
-    io::write_atomic(&public, |w| w.write_all(key.public_key().to_file_text().as_bytes()))?;
-    Ok(key)
+    crate::keys::write_pair(dir, true)
 }
 
 /// A signed manifest for `model`: its statement and envelope bytes.
