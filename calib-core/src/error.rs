@@ -34,6 +34,7 @@
 //! | `non_finite_score` | `Error` | a score given to a fit was NaN or infinite |
 //! | `label_out_of_range` | `Error` | a label was outside [0, 1] (or NaN) |
 //! | `invalid_weight` | `Error` | a weight was negative, NaN or infinite |
+//! | `weight_overflow` | `Error` | valid weights whose sum (or a weighted sum) overflows f64's range |
 //! | `too_few_samples` | `Error` | fewer samples than the operation needs |
 //! | `unknown_class` | `Error` | a class the model does not know, and no fallback allowed |
 //! | `bad_model` | `Error` | a model file or model value that cannot be used |
@@ -120,6 +121,9 @@ pub enum ErrorKind {
     LabelOutOfRange,
     /// A weight was negative, NaN or infinite.
     InvalidWeight,
+    /// Finite weights whose sum, or a weighted sum of them, overflows to
+    /// ±inf or NaN (weights near `f64::MAX`): no mean can be formed.
+    WeightOverflow,
     /// Fewer samples than an operation needs.
     TooFewSamples,
     /// A class name that the model does not know (and no fallback allowed).
@@ -227,6 +231,7 @@ impl ErrorKind {
             ErrorKind::NonFiniteScore => "non_finite_score",
             ErrorKind::LabelOutOfRange => "label_out_of_range",
             ErrorKind::InvalidWeight => "invalid_weight",
+            ErrorKind::WeightOverflow => "weight_overflow",
             ErrorKind::TooFewSamples => "too_few_samples",
             ErrorKind::UnknownClass => "unknown_class",
             ErrorKind::BadModel => "bad_model",
@@ -272,6 +277,11 @@ impl fmt::Display for Error {
             ErrorKind::NonFiniteScore => write!(f, "non-finite score {v}{pos}")?,
             ErrorKind::LabelOutOfRange => write!(f, "label {v}{pos} is outside [0, 1]")?,
             ErrorKind::InvalidWeight => write!(f, "weight {v}{pos} is negative or not finite")?,
+            ErrorKind::WeightOverflow => write!(
+                f,
+                "weight overflow: a sum of {} is {v}, beyond f64's range (scale the weights down)",
+                self.what
+            )?,
             ErrorKind::TooFewSamples => {
                 write!(f, "too few samples for {}: {} given, at least {} needed", self.what, self.given, self.expected)?
             }
@@ -299,6 +309,14 @@ impl std::error::Error for Error {}
 
 /// calib's result type.
 pub type Result<T> = core::result::Result<T, Error>;
+
+/// Refuses a sum of `what` (weights, or weighted labels, probabilities or
+/// losses) that overflowed to ±inf or NaN. Called once after the loop
+/// that forms the sum, never inside it, so valid inputs pay one compare.
+#[inline]
+pub(crate) fn finite_sum(sum: f64, what: &'static str) -> Result<()> {
+    if sum.is_finite() { Ok(()) } else { Err(Error::new(ErrorKind::WeightOverflow, what).value(sum)) }
+}
 
 #[cfg(all(test, feature = "std"))]
 mod tests {

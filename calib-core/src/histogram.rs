@@ -13,7 +13,7 @@
 //! bin's value — the bin convention.
 
 use crate::binning::{self, BinStrategy, SelectScratch};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, finite_sum};
 use crate::isotonic::validate_rows;
 
 /// Options of a histogram fit.
@@ -151,6 +151,11 @@ pub fn fit_into(
     if merged_bins != bins {
         bins = merged_bins;
         count(edges, bins, buf.counts, buf.weights, buf.sums);
+    }
+    // A bin's sums that overflowed have no mean: one pass after counting.
+    for b in 0..bins {
+        finite_sum(buf.weights[b], "weights")?;
+        finite_sum(buf.sums[b], "weighted labels")?;
     }
     let (ox, oy) = (&mut *buf.out_x, &mut *buf.out_y);
     let mut m = 0usize;

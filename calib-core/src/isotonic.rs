@@ -20,7 +20,7 @@
 //! Everything here works on caller-provided buffers and never allocates; the
 //! `alloc` feature adds `fit`, which sorts unsorted input first.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, finite_sum};
 
 /// The tie tolerance of scikit-learn's `_make_unique`: `np.finfo(np.float64).resolution`.
 pub const TIE_TOLERANCE: f64 = 1e-15;
@@ -163,6 +163,18 @@ fn pool_ties(x: &mut [f64], y: &mut [f64], w: &mut [f64], summed: bool) -> usize
     out
 }
 
+/// Refuses weight sums `w` or weighted label sums `y` that overflowed
+/// (the sums of pooled ties, or of PAV's blocks).
+fn check_sums(y: &[f64], w: &[f64]) -> Result<()> {
+    if let Some(&v) = w.iter().find(|v| !v.is_finite()) {
+        return finite_sum(v, "weights");
+    }
+    if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
+        return finite_sum(v, "weighted labels");
+    }
+    Ok(())
+}
+
 /// Step 3: PAV over block sums. `sy`/`sw` hold label and weight sums; on
 /// return, for each block start `i`, `sy[i]`/`sw[i]` are the block's sums,
 /// `blocks[i]` its last index and `blocks[last] == i`.
@@ -269,14 +281,7 @@ fn fit_pooled(
     }
     let (x, y, w) = (&mut x[..u], &mut y[..u], &mut w[..u]);
     // Sums that overflow would turn into NaN values; refuse them up front.
-    if let Some(k) = (0..u).find(|&k| !w[k].is_finite() || !y[k].is_finite()) {
-        let (what, v) = if w[k].is_finite() {
-            ("labels (their weighted sum overflows)", y[k])
-        } else {
-            ("weights (their sum overflows)", w[k])
-        };
-        return Err(Error::new(ErrorKind::InvalidParameter, what).value(v));
-    }
+    check_sums(y, w)?;
     // A non-increasing fit of y is minus the non-decreasing fit of -y;
     // negation is exact, so both directions share one PAV.
     if !options.increasing {
@@ -293,6 +298,9 @@ fn fit_pooled(
     };
     let blocks = &mut scratch.blocks[..u];
     pav(y, w, wx, blocks, options.strict);
+    // Pooling adds block sums: finite ties can still overflow together.
+    // Blocks only grow, so one pass after PAV finds any that did.
+    check_sums(y, w)?;
 
     // Write breakpoints to the front of x/y: one per block in strict mode
     // (its centroid), else the block's first and last scores.

@@ -18,7 +18,7 @@
 //!   `[1e-15, 1 − 1e-15]`.
 
 use crate::binning;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, finite_sum};
 
 /// The z of a two-sided 95 % normal interval.
 pub const Z95: f64 = 1.959963984540054;
@@ -161,6 +161,9 @@ pub fn validate_metric_input(probs: &[f64], labels: &[f64], weights: Option<&[f6
 /// Checks that a total weight can divide: a set whose weights are all zero
 /// has no calibration to measure.
 fn check_total(total: f64) -> Result<()> {
+    // The sums of a bin are at most the total weight: checking it after
+    // the pass covers them all.
+    finite_sum(total, "weights")?;
     if total > 0.0 {
         Ok(())
     } else {
@@ -361,6 +364,8 @@ pub fn log_loss(probs: &[f64], labels: &[f64], weights: Option<&[f64]>) -> Resul
         tw += w;
     }
     check_total(tw)?;
+    // Each loss is at most 34.6 (the clip), so s can overflow where tw did not.
+    finite_sum(s, "weighted log losses")?;
     Ok(s / tw)
 }
 

@@ -178,6 +178,7 @@ const CORE_CODES = new Set([
   'non_finite_score',
   'label_out_of_range',
   'invalid_weight',
+  'weight_overflow',
   'too_few_samples',
   'unknown_class',
   'bad_model',

@@ -168,3 +168,49 @@ fn absurd_bin_counts_are_refused_before_allocating() {
     assert!(e.to_string().contains("number of bins"), "{e}");
     assert!(metrics::ece(&[0.2, 0.8], &[0.0, 1.0], None, calib_core::binning::MAX_BINS).is_ok());
 }
+
+// Issue 17, defect 5: valid weights near f64::MAX whose sums overflow. Three
+// rows of weight 1e308 fitted y = [0, 0, 1] (the pooled block's weight was
+// inf, its mean 0) and metrics gave ECE 0 or NaN; every such sum is now
+// refused as `weight_overflow`, whatever forms it.
+#[test]
+fn sums_of_weights_that_overflow_are_refused() {
+    use calib_core::binning::KPolicy;
+    use calib_core::model::Method;
+    use calib_core::sketch::{FitSketch, Quantize};
+    let (s, y, w) = ([0.1, 0.2, 0.3], [1.0, 0.0, 1.0], [1e308; 3]);
+    let overflow = |e: calib_core::Error, what: &str| {
+        assert_eq!((e.kind(), e.code()), (ErrorKind::WeightOverflow, "weight_overflow"), "{what}: {e}");
+        assert!(e.to_string().starts_with("weight overflow: a sum of "), "{what}: {e}");
+    };
+    // Fits: isotonic (PAV pools the first two rows) and histogram (one bin).
+    overflow(fit_err(&s, &y, Some(&w)), "isotonic fit");
+    let cfg = FitConfig { method: Method::Histogram, bins: KPolicy::Fixed(1), ..FitConfig::default() };
+    overflow(fit_model::<&str>(&s, &y, Some(&w), None, &cfg).unwrap_err(), "histogram fit");
+    // Ties pooled before PAV.
+    overflow(fit_err(&[0.1, 0.1, 0.3], &y, Some(&w)), "tied scores");
+    // Metrics.
+    let p = [0.1, 0.2, 0.3];
+    overflow(metrics::evaluate(&p, &y, Some(&w), 15).unwrap_err(), "evaluate");
+    overflow(metrics::ece(&p, &y, Some(&w), 15).unwrap_err(), "ece");
+    overflow(metrics::brier(&p, &y, Some(&w)).unwrap_err(), "brier");
+    overflow(metrics::log_loss(&p, &y, Some(&w)).unwrap_err(), "log_loss");
+    // A total that is finite but whose losses overflow.
+    let w2 = [1e307; 3];
+    overflow(metrics::log_loss(&[1e-300, 0.5, 0.5], &[1.0, 0.0, 1.0], Some(&w2)).unwrap_err(), "log losses");
+    // Sketches: built, merged and decoded.
+    overflow(FitSketch::from_rows::<&str>(&s, &y, Some(&w), None, Quantize::Exact).unwrap_err(), "sketch");
+    let half = FitSketch::from_rows::<&str>(&s[..2], &y[..2], Some(&[1e308; 2][..]), None, Quantize::Exact);
+    // Two rows of 1e308 already overflow (2e308 > f64::MAX).
+    overflow(half.unwrap_err(), "sketch of two rows");
+    let one = |i: usize| FitSketch::from_rows::<&str>(&s[i..=i], &y[i..=i], Some(&w[i..=i]), None, Quantize::Exact);
+    let mut merged = one(0).unwrap();
+    let before = merged.clone();
+    overflow(merged.merge(&one(1).unwrap()).unwrap_err(), "sketch merge");
+    assert_eq!(merged, before, "a refused merge leaves the sketch as it was");
+    // Valid weights just below the limit still fit and evaluate.
+    let ok = [1e307; 3];
+    let m = fit_model::<&str>(&s, &y, Some(&ok), None, &FitConfig::default()).unwrap();
+    assert_eq!(m.global_map().ys(), &[0.5, 0.5, 1.0][..]);
+    metrics::evaluate(&p, &y, Some(&ok), 15).unwrap();
+}

@@ -145,7 +145,10 @@ impl FitSketch {
         if r.at != body.len() {
             return Err(corrupt(format!("{} unexpected bytes after the last class", body.len() - r.at)));
         }
-        Ok(FitSketch { quantize, classed, groups })
+        let sketch = FitSketch { quantize, classed, groups };
+        // Finite cells whose total overflows: no sketch calib writes.
+        sketch.check_weight(0.0)?;
+        Ok(sketch)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{ClassSketch, FitSketch};
 use crate::binning::{self, EdgeSummary};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, finite_sum};
 use crate::metrics::{BinStats, LOG_LOSS_EPS, Metrics};
 use crate::model::Model;
 use crate::tolerance::BootstrapOptions;
@@ -133,6 +133,9 @@ fn evaluate_class(g: &ClassSketch, k: usize) -> Result<Metrics> {
     }
     let mut width = vec![0.0; k + 1];
     binning::equal_width_edges(0.0, 1.0, k, &mut width)?;
+    // The weight is bounded by the sketch's checked total; the loss is not.
+    finite_sum(sq, "weighted squared errors")?;
+    finite_sum(ll, "weighted log losses")?;
     let w = binned_cells(g, &width);
     let (mass_edges, es) = sketch_equal_mass_edges(&values, &cum, k);
     let m = binned_cells(g, &mass_edges);

@@ -59,7 +59,7 @@ mod metrics;
 
 pub use codec::SKETCH_VERSION;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, finite_sum};
 use crate::isotonic::{self, IsotonicOptions};
 use crate::map::ApplyOptions;
 use crate::model::{Direction, FitConfig, MapData, Method, Model, ModelFile, SCHEMA_VERSION};
@@ -281,6 +281,7 @@ impl FitSketch {
         let Some(cls) = classes else {
             let (x, y, w) = sort_points(scores, labels, weights);
             out.groups.insert(String::new(), ClassSketch::from_sorted(&x, &y, &w));
+            out.check_weight(0.0)?;
             return Ok(out);
         };
         let mut rows: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -294,7 +295,21 @@ impl FitSketch {
             let (x, y, w) = sort_points(&s, &l, w.as_deref());
             out.groups.insert(name.to_string(), ClassSketch::from_sorted(&x, &y, &w));
         }
+        out.check_weight(0.0)?;
         Ok(out)
+    }
+
+    /// The total weight of every row of the sketch, of every class.
+    fn total_weight(&self) -> f64 {
+        self.groups.values().flat_map(|g| &g.cells).map(|c| c.sum_w).sum()
+    }
+
+    /// Refuses a sketch whose total weight, plus `more`, overflows. Every
+    /// sum a fit or a metric forms from the sketch (a cell's, a class's, a
+    /// PAV block's, a bin's) is at most this total, so a sketch that passes
+    /// never yields a non-finite mean.
+    pub(crate) fn check_weight(&self, more: f64) -> Result<()> {
+        finite_sum(self.total_weight() + more, "the sketch's weights")
     }
 
     /// The quantisation the sketch was built with.
@@ -350,6 +365,8 @@ impl FitSketch {
             return Err(Error::new(ErrorKind::InvalidParameter, "sketch merge")
                 .detail("one sketch has classes and the other has none"));
         }
+        // Checked before anything merges: on an error `self` is unchanged.
+        self.check_weight(other.total_weight())?;
         if a {
             self.classed = other.classed;
         }

@@ -284,3 +284,23 @@ fn an_endless_manifest_key_or_model_is_refused_at_its_limit() {
         assert!(out.stderr.contains(what), "{}", out.stderr);
     }
 }
+
+#[test]
+fn weights_whose_sum_overflows_are_an_error_naming_the_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // fit gave y = [0, 0, 1] (not [0.5, 0.5, 1]), eval ECE 0, and sketch a
+    // sketch `fit --sketch` refused.
+    let f = write(d, "huge.csv", "score,label,weight\n0.1,1,1e308\n0.2,0,1e308\n0.3,1,1e308\n");
+    let out = d.join("never");
+    let want = format!("{}: weight overflow: a sum of ", f.display());
+    for args in [
+        vec!["fit", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        vec!["eval", "--input", f.to_str().unwrap()],
+        vec!["sketch", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap()],
+    ] {
+        let msg = calib(&args).input_error();
+        assert!(msg.starts_with(&want), "{}: {msg}", args[0]);
+    }
+    assert!(!out.exists());
+}
