@@ -9,10 +9,13 @@
 #   4. both builds, then their sizes (JS and wasm, raw and gzipped), checked
 #      against the table in README.md's browser section (more than 10 % off fails);
 #   5. test.mjs: both builds in Chromium against calib-node's native bits,
-#      the worker's 10^6-score batch and the page's responsiveness.
+#      the worker's 10^6-score batch and the page's responsiveness;
+#   6. bench.mjs: applyBatch's ns per score in WebAssembly (Node, and Chromium
+#      through each build's page) against the native core, printed (a
+#      measurement, not a pass/fail criterion).
 # Needs calib-wasm's web build and calib-node's addon (calib-wasm/test.sh and
 # calib-node/test.sh build them; scripts/test.sh runs those first), and
-# Chromium (Debian's). A re-run with nothing changed takes about 15 s.
+# Chromium (Debian's). A re-run with nothing changed takes about 30 s (10 of them the bench).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../.. && pwd)
@@ -73,5 +76,8 @@ JS
 
 step "both builds in headless Chromium (test.mjs)"
 node --test test.mjs
+
+step "bench: applyBatch ns per score, WebAssembly (Node, Chromium) against the native core (bench.mjs; printed, not asserted)"
+node bench.mjs
 
 step "all tests passed"

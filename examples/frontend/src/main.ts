@@ -30,6 +30,14 @@ interface BatchRun {
   maxGapMs: number;
 }
 
+/** Timings of applyBatch over the 10^6 scores on this page's thread. */
+interface BenchRun {
+  n: number;
+  /** ns per score of each timed run, after two untimed warm-up runs. */
+  nsPerScore: number[];
+  median: number;
+}
+
 interface PageState {
   ready: boolean;
   error: string | null;
@@ -38,6 +46,7 @@ interface PageState {
   metrics: Metrics | null;
   bins: ReliabilityBin[];
   batch: BatchRun | null;
+  bench: BenchRun | null;
 }
 
 const state: PageState = {
@@ -48,6 +57,7 @@ const state: PageState = {
   metrics: null,
   bins: [],
   batch: null,
+  bench: null,
 };
 (globalThis as { __calibPage?: PageState }).__calibPage = state;
 
@@ -221,6 +231,26 @@ async function runBatch(where: 'worker' | 'main', modelText: string, model: Cali
     `${run.maxGapMs.toFixed(1)} ms. p[0] = ${show(out[0])}, SHA-256 ${run.outSha256.slice(0, 16)}…`;
 }
 
+const BENCH_RUNS = 15;
+
+/** Times applyBatch over the 10^6 scores, BENCH_RUNS times; reports the median ns per score. */
+function bench(model: Calibrator): void {
+  const scores = batchScores();
+  for (let i = 0; i < 2; i++) model.applyBatch(scores, BATCH_CLASS);
+  const nsPerScore: number[] = [];
+  for (let i = 0; i < BENCH_RUNS; i++) {
+    const t0 = performance.now();
+    model.applyBatch(scores, BATCH_CLASS);
+    nsPerScore.push(((performance.now() - t0) * 1e6) / scores.length);
+  }
+  const sorted = [...nsPerScore].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  state.bench = { n: scores.length, nsPerScore, median };
+  el('bench').textContent =
+    `applyBatch over ${scores.length} scores, ${BENCH_RUNS} runs: median ${median.toFixed(2)} ns per score ` +
+    `(fastest ${sorted[0].toFixed(2)}, slowest ${sorted[sorted.length - 1].toFixed(2)})`;
+}
+
 async function main(): Promise<void> {
   await init();
   state.fingerprint = fingerprint();
@@ -253,6 +283,11 @@ async function main(): Promise<void> {
       });
     });
   }
+  el('bench-run').addEventListener('click', () => {
+    el('bench').textContent = 'timing…';
+    // After the text is painted.
+    setTimeout(() => bench(model), 0);
+  });
   el('status').textContent = `calib-wasm ready; core fingerprint ${state.fingerprint.slice(0, 16)}…`;
   state.ready = true;
 }
