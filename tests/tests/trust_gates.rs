@@ -231,6 +231,16 @@ fn unmeasurable_candidate_is_an_error_worse_than_no_data() {
     bad.labels[7] = 2.0;
     let e = run_err(&bad);
     assert_eq!((e.kind(), e.index()), (calib_core::ErrorKind::LabelOutOfRange, Some(7)));
+    // So are NaN and infinite scores (issue 17: a NaN score was an Error
+    // verdict, exit 4, naming no row), before any gate is measured.
+    for v in [f64::NAN, f64::INFINITY] {
+        let mut bad = d.clone();
+        bad.scores[5] = v;
+        let e = run_err(&bad);
+        assert_eq!((e.kind(), e.index()), (calib_core::ErrorKind::NonFiniteScore, Some(5)), "{v}");
+        let e = evaluate_holdout(&identity(), &identity(), &bad.holdout(), &GateConfig::default()).unwrap_err();
+        assert_eq!((e.kind(), e.index()), (calib_core::ErrorKind::NonFiniteScore, Some(5)), "{v}");
+    }
 }
 
 fn run_err(d: &HoldoutData) -> calib_core::Error {

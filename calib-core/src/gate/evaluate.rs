@@ -21,7 +21,9 @@
 //!   quantile at 0.99, in milliseconds.
 //! - A gate whose measurement cannot be taken (the candidate refuses a
 //!   holdout score, or gives NaN) is `Error` — even when it would also lack
-//!   samples, because `Error` is the worse verdict.
+//!   samples, because `Error` is the worse verdict. A holdout that is bad
+//!   data (a label outside [0, 1], a NaN or infinite score) is not a
+//!   verdict but an error naming the row ([`Holdout::validate`]).
 
 #[cfg(feature = "std")]
 use super::measure_latencies;

@@ -20,7 +20,9 @@ pub struct Holdout<'a, Q, C> {
 }
 
 impl<Q: AsRef<str>, C: AsRef<str>> Holdout<'_, Q, C> {
-    /// Checks lengths and labels.
+    /// Checks lengths, labels and scores: a NaN or infinite score is bad
+    /// holdout data (`non_finite_score`, naming the row), not something a
+    /// candidate can be measured on.
     pub fn validate(&self) -> Result<()> {
         let n = self.scores.len();
         if self.query_ids.len() != n {
@@ -33,6 +35,9 @@ impl<Q: AsRef<str>, C: AsRef<str>> Holdout<'_, Q, C> {
             && c.len() != n
         {
             return Err(Error::new(ErrorKind::LengthMismatch, "classes").counts(c.len(), n));
+        }
+        if let Some(i) = self.scores.iter().position(|s| !s.is_finite()) {
+            return Err(Error::new(ErrorKind::NonFiniteScore, "scores").at(i).value(self.scores[i]));
         }
         crate::isotonic::validate_labels(self.labels)
     }

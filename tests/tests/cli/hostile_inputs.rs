@@ -304,3 +304,17 @@ fn weights_whose_sum_overflows_are_an_error_naming_the_input() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn gate_names_the_line_of_a_non_finite_score() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let model = d.join("m.json");
+    calib(["fit", "--input", write(d, "ok.csv", SMALL).to_str().unwrap(), "--out", model.to_str().unwrap()]).ok();
+    // Exit 4 (a gate `error` verdict) naming no row, where every other
+    // command exits 2 and names the file, line and column.
+    let f = write(d, "nan.csv", "query_id,score,label\nq1,0.1,0\nq1,0.7,1\nq2,NaN,1\nq2,0.3,0\n");
+    let m = model.to_str().unwrap();
+    let msg = calib(["gate", "--candidate", m, "--incumbent", m, "--input", f.to_str().unwrap()]).input_error();
+    assert!(msg.starts_with(&format!("{}:4: column 2 (score): non-finite score NaN", f.display())), "{msg}");
+}
