@@ -255,10 +255,14 @@ impl fmt::Display for Pos {
     }
 }
 
-struct Val(Option<f64>);
+/// An offending value as a message shows it: the shortest text that reads
+/// back as the same f64, in scientific notation outside [1e-5, 1e16) (so
+/// `1e308` is not 309 digits and `1e-320` not 320 zeros).
+pub(crate) struct Val(pub(crate) Option<f64>);
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
+            Some(v) if v != 0.0 && v.is_finite() && !(1e-5..1e16).contains(&v.abs()) => write!(f, "{v:e}"),
             Some(v) => write!(f, "{v}"),
             None => f.write_str("?"),
         }

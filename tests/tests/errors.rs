@@ -214,3 +214,30 @@ fn sums_of_weights_that_overflow_are_refused() {
     assert_eq!(m.global_map().ys(), &[0.5, 0.5, 1.0][..]);
     metrics::evaluate(&p, &y, Some(&ok), 15).unwrap();
 }
+
+// Issue 17, defect 10: messages print an offending value as the shortest
+// text that reads back, in scientific notation when it is huge or tiny
+// (not 1e308's 309 digits), and a grid step too small for the scores is
+// reported as the step, not as a "non-finite score 0.1344".
+#[test]
+fn messages_print_huge_and_tiny_values_shortly_and_blame_the_grid_step() {
+    use calib_core::sketch::{FitSketch, Quantize};
+    let e = fit_err(&[0.1, 0.2], &[0.0, 1.0], Some(&[1.0, -1e308]));
+    assert_eq!(e.to_string(), "weight -1e308 at index 1 of weights is negative or not finite");
+    let e = metrics::ece(&[0.5, 2.5e-7 - 1.0], &[0.0, 1.0], None, 10).unwrap_err();
+    assert_eq!(e.to_string(), "probability -0.99999975 at index 1 of probabilities is outside [0, 1]");
+    let e = metrics::ece(&[0.5, -1e-300], &[0.0, 1.0], None, 10).unwrap_err();
+    assert_eq!(e.to_string(), "probability -1e-300 at index 1 of probabilities is outside [0, 1]");
+    let e = FitSketch::from_rows::<&str>(&[0.1344, 0.5], &[0.0, 1.0], None, None, Quantize::Grid(1e-320)).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::InvalidParameter, Some(0)));
+    assert_eq!(
+        e.to_string(),
+        "invalid quantisation grid step: 1e-320: score 0.1344 divided by the step overflows f64: use a larger step"
+    );
+    let e = FitSketch::from_rows::<&str>(&[0.5, 1e300], &[0.0, 1.0], None, None, Quantize::F32).unwrap_err();
+    assert_eq!((e.kind(), e.index()), (ErrorKind::NonFiniteScore, Some(1)));
+    assert_eq!(
+        e.to_string(),
+        "non-finite score 1e300 at index 1 of scores (beyond f32's range: use exact or grid:STEP)"
+    );
+}

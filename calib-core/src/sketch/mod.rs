@@ -59,7 +59,7 @@ mod metrics;
 
 pub use codec::SKETCH_VERSION;
 
-use crate::error::{Error, ErrorKind, Result, finite_sum};
+use crate::error::{Error, ErrorKind, Result, Val, finite_sum};
 use crate::isotonic::{self, IsotonicOptions};
 use crate::map::ApplyOptions;
 use crate::model::{Direction, FitConfig, MapData, Method, Model, ModelFile, SCHEMA_VERSION};
@@ -111,6 +111,18 @@ impl Quantize {
                 Err(Error::new(ErrorKind::InvalidParameter, "quantisation grid step").value(step))
             }
             _ => Ok(()),
+        }
+    }
+    /// The error for a finite score whose rounding overflows: one that is
+    /// more steps of the grid from 0 than f64 can count (a tiny step, e.g.
+    /// `grid:1e-320`, blamed on the step), or one beyond f32's range.
+    fn overflow(&self, s: f64) -> Error {
+        match *self {
+            Quantize::Grid(step) => Error::new(ErrorKind::InvalidParameter, "quantisation grid step")
+                .value(step)
+                .detail(format!("score {} divided by the step overflows f64: use a larger step", Val(Some(s)))),
+            // Kept as the score's error: the score itself is what f32 cannot hold.
+            _ => Error::new(ErrorKind::NonFiniteScore, "scores (beyond f32's range: use exact or grid:STEP)").value(s),
         }
     }
     /// The rounded score (may be infinite for huge scores; callers check).
@@ -272,9 +284,8 @@ impl FitSketch {
         } else {
             q = scores.iter().map(|&s| quantize.apply(s)).collect();
             if let Some(i) = q.iter().position(|v| !v.is_finite()) {
-                return Err(Error::new(ErrorKind::NonFiniteScore, "scores (after quantisation)")
-                    .at(i)
-                    .value(scores[i]));
+                // The scores are finite (validated): the rounding overflowed.
+                return Err(quantize.overflow(scores[i]).at(i));
             }
             &q
         };

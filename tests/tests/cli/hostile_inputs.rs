@@ -318,3 +318,15 @@ fn gate_names_the_line_of_a_non_finite_score() {
     let msg = calib(["gate", "--candidate", m, "--incumbent", m, "--input", f.to_str().unwrap()]).input_error();
     assert!(msg.starts_with(&format!("{}:4: column 2 (score): non-finite score NaN", f.display())), "{msg}");
 }
+
+#[test]
+fn a_grid_step_too_fine_for_the_scores_is_blamed_on_the_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let f = write(d, "in.csv", "score,label\n0.1344,0\n0.5,1\n");
+    let out = d.join("s.sketch");
+    let args = ["sketch", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quantize", "grid:1e-320"];
+    let msg = calib(args).input_error();
+    let want = format!("{}:2: column 1 (score): invalid quantisation grid step: 1e-320: score 0.1344", f.display());
+    assert!(msg.starts_with(&want), "{msg}");
+}
