@@ -10,6 +10,7 @@
 //! outputs differ; 2: bad input.
 
 use crate::io::{self, CliError};
+use calib_core::error::Shortest;
 use calib_core::parity::{ParityOptions, ParityReport, parity_report};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -93,7 +94,11 @@ fn same_column(name: &str, a: &[f64], b: &[f64], path_b: &Path, outs_b: &Outputs
             file: path_b.display().to_string(),
             line: outs_b.source.line_at(outs_b.offsets[i]),
             column: name.to_string(),
-            message: format!("{name} {} differs from {} in the other file: these are not the same inputs", b[i], a[i]),
+            message: format!(
+                "{name} {} differs from {} in the other file: these are not the same inputs",
+                Shortest(b[i]),
+                Shortest(a[i])
+            ),
         }),
     }
 }

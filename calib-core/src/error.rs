@@ -255,15 +255,29 @@ impl fmt::Display for Pos {
     }
 }
 
-/// An offending value as a message shows it: the shortest text that reads
-/// back as the same f64, in scientific notation outside [1e-5, 1e16) (so
-/// `1e308` is not 309 digits and `1e-320` not 320 zeros).
+/// A value as calib's messages show it: the shortest text that reads back
+/// as the same f64, in scientific notation outside [1e-5, 1e16) (so `1e308`
+/// is not 309 digits and `1e-320` not 320 zeros); `NaN`, `inf` and values
+/// in that range as f64's `Display` writes them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shortest(pub f64);
+impl fmt::Display for Shortest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v != 0.0 && v.is_finite() && !(1e-5..1e16).contains(&v.abs()) {
+            write!(f, "{v:e}")
+        } else {
+            write!(f, "{v}")
+        }
+    }
+}
+
+/// An offending value, when there is one, as [`Shortest`] shows it.
 pub(crate) struct Val(pub(crate) Option<f64>);
 impl fmt::Display for Val {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(v) if v != 0.0 && v.is_finite() && !(1e-5..1e16).contains(&v.abs()) => write!(f, "{v:e}"),
-            Some(v) => write!(f, "{v}"),
+            Some(v) => Shortest(v).fmt(f),
             None => f.write_str("?"),
         }
     }

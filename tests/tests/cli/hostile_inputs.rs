@@ -330,3 +330,18 @@ fn a_grid_step_too_fine_for_the_scores_is_blamed_on_the_step() {
     let want = format!("{}:2: column 1 (score): invalid quantisation grid step: 1e-320: score 0.1344", f.display());
     assert!(msg.starts_with(&want), "{msg}");
 }
+
+#[test]
+fn huge_values_in_messages_are_printed_shortly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // A weight of -1e308 (from the core) and scores of 1e308 (parity's own
+    // message) were printed as 309-digit decimals.
+    let f = write(d, "w.csv", "score,label,weight\n0.1,0,1\n0.2,1,-1e308\n");
+    let msg = calib(["fit", "--input", f.to_str().unwrap(), "--out", d.join("m").to_str().unwrap()]).input_error();
+    assert!(msg.ends_with("weight -1e308 at index 1 of weights is negative or not finite"), "{msg}");
+    let a = write(d, "a.csv", "score,calibrated\n0.5,0.5\n1e308,0.9\n");
+    let b = write(d, "b.csv", "score,calibrated\n0.5,0.5\n1.5e308,0.9\n");
+    let msg = calib(["parity", a.to_str().unwrap(), b.to_str().unwrap()]).input_error();
+    assert!(msg.contains("score 1.5e308 differs from 1e308 in the other file"), "{msg}");
+}
