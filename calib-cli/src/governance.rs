@@ -200,8 +200,8 @@ pub fn run(a: GovernanceArgs) -> Result<u8, CliError> {
     }
     let verified = verification(&envelope, &a, now)?;
 
-    let input_bytes = keys::read_bytes(&a.input)?;
     let cols = io::read_columns(&a.input, Wanted { label: true, query_id: true })?;
+    let input_bytes = io::input_bytes(&cols)?;
     let fresh = Fresh {
         query_ids: cols.query_id.as_deref().expect("query_id column was required"),
         scores: &cols.score,

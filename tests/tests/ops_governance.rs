@@ -184,13 +184,13 @@ fn calib_governance_writes_signed_evidence() {
     // review runs at that clock too: at a fixed past time it would be a
     // manifest from the future, which verification refuses (not_yet_valid).
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
-    let run = |out: &str| {
+    let run_on = |input: &str, out: &str| {
         calib_in(
             p,
             [
                 "governance",
                 "--input",
-                "fresh.csv",
+                input,
                 "--current",
                 "cur/manifest.json",
                 "--out",
@@ -212,6 +212,7 @@ fn calib_governance_writes_signed_evidence() {
             ],
         )
     };
+    let run = |out: &str| run_on("fresh.csv", out);
     let r = run("gov").code(0);
     assert!(r.stdout.contains("verdict: pass"), "{}", r.stdout);
     for f in ["candidate.json", "gate_report.json", "compliance.json", "compliance.md", "manifest.json"] {
@@ -266,6 +267,24 @@ fn calib_governance_writes_signed_evidence() {
     assert!(read("gov/candidate.json") == read("gov2/candidate.json"), "the candidate differs between runs");
     let c2: Value = serde_json::from_slice(&std::fs::read(p.join("gov2/compliance.json")).unwrap()).unwrap();
     assert_eq!(c2["groups"], c["groups"]);
+
+    // A FIFO gives its bytes once: the input is hashed from what was read,
+    // not read a second time (which would block, or hash nothing).
+    #[cfg(unix)]
+    {
+        let fifo = p.join("fresh.fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let bytes = std::fs::read(p.join("fresh.csv")).unwrap();
+        let writer = {
+            let (fifo, bytes) = (fifo.clone(), bytes.clone());
+            std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+        };
+        run_on("fresh.fifo", "gov-fifo").code(0);
+        writer.join().unwrap();
+        let cf: Value = serde_json::from_slice(&std::fs::read(p.join("gov-fifo/compliance.json")).unwrap()).unwrap();
+        assert_eq!(cf["input"]["sha256"], calib_core::canonical::Sha256Digest::of(&bytes).to_hex());
+        assert_eq!(cf["groups"], c["groups"]);
+    }
 
     // τ breach: exit 1, no manifest signed.
     let r = calib_in(

@@ -34,6 +34,12 @@ impl Source {
     pub fn line_at(&self, byte: u64) -> u64 {
         line_at(&self.bytes, byte)
     }
+
+    /// Every byte of the input, as it was read (from the temp copy for a
+    /// pipe or FIFO, which cannot give its bytes twice).
+    pub fn read_all(&self) -> Result<Vec<u8>, CliError> {
+        std::fs::read(&self.bytes).map_err(|e| CliError::file(&self.name, format!("cannot read: {e}")))
+    }
 }
 
 /// A CSV input, opened: its [`Source`], the open file and its size.

@@ -45,6 +45,16 @@ pub fn read_columns(path: &Path, wanted: Wanted) -> Result<Columns, CliError> {
     self::csv::read_columns(path, wanted)
 }
 
+/// The bytes of the input `cols` were read from, to hash it: a CSV input's
+/// bytes as they were read (so a pipe is not read a second time), or the
+/// Parquet file.
+pub fn input_bytes(cols: &Columns) -> Result<Vec<u8>, CliError> {
+    match &cols.origin {
+        Origin::Csv { source, .. } => source.read_all(),
+        Origin::Parquet { .. } => read_bytes(&cols.path),
+    }
+}
+
 /// Reads the optional `timestamp` column of the input `cols` were read
 /// from, as ms since the epoch: RFC 3339 text, or in Parquet also a
 /// timestamp column. (A CSV input is read again from its [`Source`], so
