@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod binary;
+pub mod fuzz;
 pub mod parity;
 pub mod reference;
 pub mod trust;

@@ -1,0 +1,11 @@
+//! Arbitrary bytes as a window JSON (`WindowReport`).
+//! Must never panic (see calib_tests::fuzz).
+
+#![no_main]
+
+use calib_tests::fuzz::harness;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    harness("window").expect("a harness of calib_tests::fuzz")(data);
+});
