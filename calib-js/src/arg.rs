@@ -116,6 +116,7 @@ pub(crate) fn opt_floats<'a>(what: &str, v: Option<Arg<Floats<'a>>>) -> Result<O
 }
 
 /// The bytes argument `what` (an envelope, a model).
+#[cfg(feature = "full")]
 pub(crate) fn bytes<'a>(what: &str, v: Arg<Bytes<'a>>) -> Result<Bytes<'a>> {
     match v {
         Arg::Value(b) => Ok(b),
@@ -177,6 +178,7 @@ mod tests {
             message(floats("probs", Arg::Wrong(JsType::Array))),
             "probs must be a Float64Array, a Float32Array or an array of numbers, got an array with a non-number element"
         );
+        #[cfg(feature = "full")]
         assert_eq!(message(bytes("model", Arg::Wrong(JsType::Number))), "model must be a string or a Uint8Array");
         assert_eq!(opt_string("cls", None), Ok(None));
     }

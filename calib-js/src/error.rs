@@ -1,6 +1,7 @@
 //! The one error of the JavaScript API: a `code` and a message, thrown by
 //! each binding as a JS `Error` with a `code` property.
 
+#[cfg(feature = "full")]
 use calib_core::manifest::ManifestError;
 use std::fmt;
 
@@ -43,6 +44,7 @@ impl From<calib_core::Error> for Error {
     }
 }
 
+#[cfg(feature = "full")]
 impl From<ManifestError> for Error {
     fn from(e: ManifestError) -> Error {
         Error { code: e.code(), message: e.message().to_string() }

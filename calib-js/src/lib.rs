@@ -39,6 +39,7 @@
 pub mod arg;
 mod calibrator;
 mod error;
+#[cfg(feature = "full")]
 pub mod manifest;
 pub mod metrics;
 pub mod rollout;
@@ -46,4 +47,5 @@ pub mod rollout;
 pub use arg::{Arg, Bytes, Floats, JsType};
 pub use calibrator::Calibrator;
 pub use error::{Error, INVALID_ARGUMENT, Result};
+#[cfg(feature = "full")]
 pub use manifest::{Clock, TrustOptions};

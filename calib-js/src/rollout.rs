@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 
 /// `fingerprint()`: the binning-core fingerprint of the linked calib-core,
 /// as 64 lowercase hex digits.
+#[cfg(feature = "full")]
 pub fn fingerprint() -> String {
     calib_core::fingerprint::core_fingerprint().to_hex()
 }

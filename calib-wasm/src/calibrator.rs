@@ -54,6 +54,7 @@ impl Calibrator {
     }
 
     /// `trustState()`: a string, or `null` after `fromJSON`.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(skip_typescript, js_name = trustState)]
     pub fn trust_state(&self) -> JsValue {
         self.0.trust_state().map_or(JsValue::NULL, JsValue::from_str)

@@ -25,6 +25,14 @@
 //! an ES module that `init()` loads; `--target nodejs`: CommonJS that loads
 //! the module synchronously) and shrinks both with `wasm-opt -Oz`.
 //!
+//! Built without its default `full` feature, the same crate is the package's
+//! `calib-wasm/serve` entry: only what serving a model needs
+//! (`Calibrator.fromJSON`, `apply`, `applyBatch`, `classes`, `stats`,
+//! `resetStats`, `bucket`, `included`), and `fingerprint()` as the pinned
+//! value of `tests/vectors/core_fingerprint.json` rather than computed, since
+//! computing it links every fit. test.sh builds both and checks that the
+//! serve entry's constant equals the full entry's computed fingerprint.
+//!
 //! ## Errors
 //!
 //! Every thrown value is a JS `Error` with a string `code`, calib-js's
@@ -52,10 +60,13 @@
 
 mod calibrator;
 mod convert;
+#[cfg(feature = "full")]
 mod manifest;
+#[cfg(feature = "full")]
 mod metrics;
 mod rollout;
 
 pub use calibrator::Calibrator;
+#[cfg(feature = "full")]
 pub use metrics::{aece, brier, dece, ece, evaluate, log_loss, mce, reliability_bins, tau};
 pub use rollout::{bucket, fingerprint, included};

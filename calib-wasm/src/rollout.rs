@@ -7,9 +7,51 @@ use wasm_bindgen::prelude::*;
 /// `fingerprint()`: computed by the core on first use (a few
 /// milliseconds), then cached. It equals the native core's when
 /// WebAssembly computes the same bits.
+#[cfg(feature = "full")]
 #[wasm_bindgen(skip_typescript)]
 pub fn fingerprint() -> String {
     rollout::fingerprint()
+}
+
+/// `fingerprint()` of the serve entry: the pinned fingerprint of
+/// `tests/vectors/core_fingerprint.json`, read when this crate is compiled,
+/// not computed (computing it links every fit the serve entry leaves out).
+/// `calib-wasm/test.sh` checks that it equals the full entry's computed one.
+#[cfg(not(feature = "full"))]
+#[wasm_bindgen(skip_typescript)]
+pub fn fingerprint() -> String {
+    PINNED_FINGERPRINT.to_string()
+}
+
+/// The 64 hex digits after `"sha256": "` in `core_fingerprint.json`.
+#[cfg(not(feature = "full"))]
+const PINNED_FINGERPRINT: &str = {
+    const FILE: &[u8] = include_bytes!("../../tests/vectors/core_fingerprint.json");
+    const KEY: &[u8] = b"\"sha256\": \"";
+    let mut i = 0;
+    while !matches(FILE, i, KEY) {
+        i += 1;
+    }
+    let (_, rest) = FILE.split_at(i + KEY.len());
+    let (hex, _) = rest.split_at(64);
+    match core::str::from_utf8(hex) {
+        Ok(s) => s,
+        Err(_) => panic!("core_fingerprint.json: the sha256 is not text"),
+    }
+};
+
+/// Whether `key` occurs in `file` at `at` (a const fn: slices cannot be compared in const).
+#[cfg(not(feature = "full"))]
+const fn matches(file: &[u8], at: usize, key: &[u8]) -> bool {
+    assert!(at + key.len() <= file.len(), "core_fingerprint.json has no \"sha256\"");
+    let mut j = 0;
+    while j < key.len() {
+        if file[at + j] != key[j] {
+            return false;
+        }
+        j += 1;
+    }
+    true
 }
 
 /// `bucket(salt, key)`.

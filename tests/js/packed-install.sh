@@ -9,7 +9,8 @@
 #   3. the package is imported from ESM (check.mjs) and from CommonJS
 #      (check.cjs), and each calibrates every apply case of
 #      tests/vectors/parity.json bit for bit (packed/verify.cjs); calib-wasm's
-#      web entry (calib-wasm/web + initSync over the shipped .wasm) too;
+#      web entry (calib-wasm/web + initSync over the shipped .wasm) too, and
+#      its serve entry (calib-wasm/serve, calib-wasm/serve/web) likewise;
 #   4. a TypeScript consumer (an .mts and a .cts file) type-checks against the
 #      shipped .d.ts with `tsc --noEmit --strict`, skipLibCheck off, with the
 #      TypeScript of the package's own devDependencies.
@@ -31,8 +32,11 @@ case "$PKG" in
     required='package.json index.js index.d.ts calib-node.linux-x64-gnu.node'
     ;;
   calib-wasm)
-    expected='^(package\.json|README\.md|pkg/(web|node)/(package\.json|calib_wasm\.js|calib_wasm\.d\.ts|calib_wasm_bg\.wasm|calib_wasm_bg\.wasm\.d\.ts))$'
+    expected='^(package\.json|README\.md|pkg/(web|node|serve-web|serve-node)/(package\.json|calib_wasm\.js|calib_wasm\.d\.ts|calib_wasm_bg\.wasm|calib_wasm_bg\.wasm\.d\.ts))$'
     required='package.json pkg/web/calib_wasm.js pkg/web/calib_wasm_bg.wasm pkg/web/calib_wasm.d.ts pkg/node/calib_wasm.js pkg/node/calib_wasm_bg.wasm pkg/node/calib_wasm.d.ts'
+    for d in serve-web serve-node; do
+      required="$required pkg/$d/calib_wasm.js pkg/$d/calib_wasm_bg.wasm pkg/$d/calib_wasm.d.ts"
+    done
     ;;
   *) echo "packed-install.sh: unknown package $PKG" >&2; exit 2 ;;
 esac
@@ -111,6 +115,33 @@ web.initSync({ module: readFileSync(new URL(import.meta.resolve('calib-wasm/cali
 console.log(verify(web, 'ESM import of calib-wasm/web'));
 JS
   node check-web.mjs
+  # The serve entry (calib-wasm/serve: the serving subset, the pinned
+  # fingerprint), from ESM, CommonJS and as calib-wasm/serve/web.
+  cat >check-serve.mjs <<'JS'
+import { readFileSync } from 'node:fs';
+import * as serve from 'calib-wasm/serve';
+import * as web from 'calib-wasm/serve/web';
+import verify from './verify.cjs';
+console.log(verify(serve, 'ESM import of calib-wasm/serve'));
+web.initSync({ module: readFileSync(new URL(import.meta.resolve('calib-wasm/serve/calib_wasm_bg.wasm'))) });
+console.log(verify(web, 'ESM import of calib-wasm/serve/web'));
+JS
+  node check-serve.mjs
+  node -e "console.log(require('./verify.cjs')(require('calib-wasm/serve'), 'CommonJS require of calib-wasm/serve'))"
+  cat >types-serve.mts <<'TS'
+import { Calibrator, bucket, fingerprint } from 'calib-wasm/serve';
+import type { ApplyCounts } from 'calib-wasm/serve';
+// @ts-expect-error: the serve entry has no metrics
+import { evaluate } from 'calib-wasm/serve';
+const model: Calibrator = Calibrator.fromJSON('{"schema_version": 1}');
+const out: Float64Array = model.applyBatch(new Float64Array([0.25, 0.5]));
+const counts: ApplyCounts = model.stats();
+const b: number = bucket('salt', 'key');
+const fp: string = fingerprint();
+// @ts-expect-error: nor the manifest loader
+Calibrator.fromManifest('', '', { keys: [] });
+export { out, counts, b, fp, evaluate };
+TS
   cat >types-web.mts <<'TS'
 import init, { Calibrator } from 'calib-wasm/web';
 await init();
@@ -119,7 +150,7 @@ const p: number = model.apply(0.5);
 model.free();
 export { p };
 TS
-  files="$files, \"types-web.mts\""
+  files="$files, \"types-web.mts\", \"types-serve.mts\""
   lib='"es2022", "esnext.disposable", "dom"'
 fi
 cat >tsconfig.json <<JSON
