@@ -115,6 +115,19 @@ step "frontend example: esbuild and Vite builds, a Web Worker, in headless Chrom
 step "parity across the five runtimes (0 differing outputs, one fingerprint, single-core rule)"
 cargo run -q --locked -p calib-tests --bin parity-check -- --require rust,python,node,wasm-node,wasm-chromium
 
+step "fuzz every input parser (fuzz/run.sh: 10 cargo-fuzz targets, 20 s each, rss <= 2048 MB; CI=true only)"
+# Nightly and libFuzzer: built in its own target dir ($CARGO_TARGET_DIR/fuzz,
+# set by fuzz/run.sh), cargo-fuzz installed if missing. Measured from a cold
+# fuzz target dir on 2 shared cores: build 484 s, fuzzing 217 s (10 x ~22 s,
+# 25 000 to 360 000 inputs per target), about 12 min in all; under 4 min
+# once the fuzz build is warm. Local runs skip it (the corpora still replay
+# in cargo test above); run fuzz/run.sh, or set CALIB_FUZZ=1, to fuzz.
+if [ "${CI:-}" = true ] || [ "${CALIB_FUZZ:-}" = 1 ]; then
+  "$ROOT/fuzz/run.sh"
+else
+  echo "skipped: not CI=true (set CALIB_FUZZ=1 or run fuzz/run.sh)"
+fi
+
 step "benches compile"
 cargo bench -p calib-benches --no-run --locked
 
