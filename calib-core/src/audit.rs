@@ -248,6 +248,10 @@ pub fn verify_chain(bytes: &[u8]) -> ChainCheck {
     let mut head = GENESIS;
     // The previous line's (seq, hash), as it claims them.
     let mut prev: Option<(u64, Sha256Digest)> = None;
+    // The line before was not a record at all (blank, or not JSON): it was
+    // either inserted or it replaced one record, so the next line may
+    // follow `prev` directly or skip one seq (whose hash is unknown).
+    let mut unreadable_before = false;
     for (i, line) in lines.iter().enumerate() {
         let n = i as u64 + 1;
         if torn && i + 1 == lines.len() {
@@ -265,13 +269,19 @@ pub fn verify_chain(bytes: &[u8]) -> ChainCheck {
                 // edited line is reported once, not at every later line.
                 let claimed = serde_json::from_slice::<AuditRecord>(line).ok().map(|r| (r.seq, r.hash));
                 problems.push(e);
-                prev = claimed.or(prev.map(|(s, h)| (s + 1, h)));
+                unreadable_before = claimed.is_none();
+                if claimed.is_some() {
+                    prev = claimed;
+                }
                 head = prev.map_or(GENESIS, |p| p.1);
                 continue;
             }
         };
         let (want_seq, want_prev) = prev.map_or((0, GENESIS), |(s, h)| (s + 1, h));
-        if record.seq != want_seq || record.prev != want_prev {
+        let after_unreadable = std::mem::take(&mut unreadable_before);
+        let follows =
+            (record.seq == want_seq && record.prev == want_prev) || (after_unreadable && record.seq == want_seq + 1);
+        if !follows {
             let what = if record.seq > want_seq {
                 format!(
                     "does not follow line {}: seq {} where {want_seq} was expected, so {} record(s) before it were removed",

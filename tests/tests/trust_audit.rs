@@ -66,6 +66,25 @@ fn an_edited_line_is_named() {
 }
 
 #[test]
+fn a_line_that_is_no_record_is_named_once() {
+    let (_d, path) = log_with(5);
+    // A blank line inserted after line 2: only the blank line is named, not
+    // line 4 as well (it follows line 2, the last record before it).
+    let mut l = lines(&path);
+    l.insert(2, String::new());
+    assert_eq!(problems(&check_lines(&l)), vec![(3, K::Malformed)]);
+    // Line 3 replaced by something that is not a record: named once too.
+    let mut l = lines(&path);
+    l[2] = "not a record".into();
+    assert_eq!(problems(&check_lines(&l)), vec![(3, K::Malformed)]);
+    // But two records gone behind it are still a removal.
+    let mut l = lines(&path);
+    l[1] = "not a record".into();
+    l.remove(2);
+    assert_eq!(problems(&check_lines(&l)), vec![(2, K::Malformed), (3, K::Broken)]);
+}
+
+#[test]
 fn an_edit_with_a_recomputed_hash_breaks_the_next_line() {
     let (_d, path) = log_with(5);
     let mut l = lines(&path);
