@@ -78,7 +78,8 @@ pub fn run(a: AuditArgs) -> Result<u8, CliError> {
                 None => json!({}),
                 Some(text) => match serde_json::from_str::<Value>(&text) {
                     Ok(v @ Value::Object(_)) => v,
-                    _ => return Err(CliError::Usage(format!("--data {text:?} is not a JSON object"))),
+                    Ok(_) => return Err(CliError::Usage(format!("--data {text:?} is not a JSON object"))),
+                    Err(e) => return Err(CliError::Usage(format!("--data {text:?} is not valid JSON: {e}"))),
                 },
             };
             if let Some(m) = &manifest {

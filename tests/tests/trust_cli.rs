@@ -359,6 +359,11 @@ fn audit_log_records_events_and_finds_tampering() {
     assert!(r.stdout.contains("cut off"), "{}", r.stdout);
     s.calib(&["audit", "verify", "missing.log"]).code(2);
     s.calib(&["audit", "append", "audit.log", "--kind", "Bad Kind"]).code(2);
+    // --data that is not JSON says why; JSON that is not an object says that.
+    let r = s.calib(&["audit", "append", "audit.log", "--kind", "note", "--data", r#"{"y":1e400}"#]).code(2);
+    assert!(r.stderr.contains("is not valid JSON") && r.stderr.contains("out of range"), "{}", r.stderr);
+    let r = s.calib(&["audit", "append", "audit.log", "--kind", "note", "--data", "[1]"]).code(2);
+    assert!(r.stderr.contains("is not a JSON object"), "{}", r.stderr);
 }
 
 #[test]
