@@ -308,6 +308,9 @@ impl fmt::Display for Error {
             ErrorKind::OutOfBounds => write!(f, "score {v}{pos} is outside the calibration map's range")?,
             ErrorKind::NonFiniteInput => write!(f, "non-finite score {v}{pos}")?,
             ErrorKind::ProbabilityOutOfRange => write!(f, "probability {v}{pos} is outside [0, 1]")?,
+            // A parameter without one offending number (sketch bytes, a
+            // name) is named alone; its detail says what is wrong.
+            ErrorKind::InvalidParameter if self.value.is_none() => write!(f, "invalid {}", self.what)?,
             ErrorKind::InvalidParameter => write!(f, "invalid {}: {v}", self.what)?,
             ErrorKind::BufferTooSmall => {
                 write!(f, "buffer {} holds {} elements, needs {}", self.what, self.given, self.expected)?

@@ -241,3 +241,12 @@ fn messages_print_huge_and_tiny_values_shortly_and_blame_the_grid_step() {
         "non-finite score 1e300 at index 1 of scores (beyond f32's range: use exact or grid:STEP)"
     );
 }
+
+#[test]
+fn a_parameter_without_a_value_is_named_without_a_placeholder() {
+    // Sketch bytes have no one offending number: the message names them and
+    // says what is wrong, with no "?" standing in for a value.
+    let e = calib_core::sketch::FitSketch::from_bytes(b"garbage").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidParameter);
+    assert_eq!(e.to_string(), "invalid sketch bytes: not a calib sketch (bad magic)");
+}
