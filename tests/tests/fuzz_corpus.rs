@@ -205,3 +205,14 @@ fn regenerate_seeds() {
     put("rollout_toml", "ok-stages", b"stages = [5, 100]\n");
     put("rollout_toml", "empty", b"");
 }
+
+#[test]
+fn a_parquet_column_chunk_outside_the_file_is_an_error_not_an_abort() {
+    // Found by the parquet target: a footer whose column chunk has a
+    // negative offset made the parquet crate assert, which aborts calib
+    // (release builds abort on panic). Now a one-line error.
+    let path = corpus("parquet").join("crash-negative-offset");
+    let e = calib_cli::io::read_columns(&path, calib_cli::io::Wanted { label: true, query_id: false })
+        .expect_err("a corrupt footer is refused");
+    assert!(e.to_string().contains("not a readable Parquet file"), "{e}");
+}

@@ -77,6 +77,7 @@ pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, Pa
     let f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f)
         .map_err(|e| CliError::file(path, format!("not a readable Parquet file: {e}")))?;
+    check_chunks(path, builder.metadata())?;
     let schema = builder.schema().clone();
     if let Some(names) = names {
         refuse_repeated(path, &schema, names)?;
@@ -93,6 +94,31 @@ pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, Pa
         .build()
         .map_err(|e| CliError::file(path, format!("cannot read Parquet: {e}")))?;
     Ok((schema, reader))
+}
+
+/// Refuses a footer whose column chunks do not lie inside the file: the
+/// parquet crate asserts (panics on, and so aborts calib on) a negative
+/// offset or size, and a chunk beyond the end cannot be read anyway. Found
+/// by the Parquet fuzz target (fuzz/corpus/parquet/crash-negative-offset).
+fn check_chunks(path: &Path, meta: &parquet::file::metadata::ParquetMetaData) -> Result<(), CliError> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        for c in group.columns() {
+            let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
+            let len = c.compressed_size();
+            let end = u64::try_from(start).ok().zip(u64::try_from(len).ok()).and_then(|(s, l)| s.checked_add(l));
+            if end.is_none_or(|e| e > size) {
+                return Err(CliError::file(
+                    path,
+                    format!(
+                        "not a readable Parquet file: row group {g}, column {:?} claims bytes {start}..+{len}, outside the file's {size} bytes",
+                        c.column_path().string()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a schema in which two columns share one of the `names` calib
