@@ -1,14 +1,14 @@
 //! The `calib` binary's data paths against calib-core in memory, on random
 //! inputs: `fit`, `apply` and `eval` of a CSV file give, bit for bit, the
 //! model, probabilities and metrics the core gives on the same rows; `fit`
-//! of the same rows as Parquet gives the same model; and a CSV file with
-//! one byte flipped, inserted or deleted is either refused (exit 2, naming
-//! the file and where) or read as what it now says — never silently read as
-//! something else. What the corrupted file "says" is worked out here by a
-//! CSV reader of its own (RFC 4180 as the `csv` crate reads it: a quote
-//! opens a field only at its start, `""` is a quote inside one, a record
-//! ends at an unquoted `\r` or `\n`, blank lines are skipped, fields are
-//! trimmed), not by calib-cli's.
+//! and `eval` of the same rows as Parquet give the same; and a CSV file
+//! with one byte flipped, inserted or deleted is either refused by `fit`,
+//! `eval` and `apply` (exit 2, naming the file and where) or read as what
+//! it now says, never silently as something else. What the corrupted file
+//! "says" is worked out here by a CSV reader of its own (RFC 4180 as the
+//! `csv` crate reads it: a quote opens a field only at its start, `""` is a
+//! quote inside one, a record ends at an unquoted `\r` or `\n`, blank lines
+//! are skipped, fields are trimmed), not by calib-cli's.
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use calib_core::binning::{BinStrategy, KPolicy};
@@ -239,39 +239,71 @@ fn records(bytes: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, ()> {
     Ok(out)
 }
 
-/// What a CSV file says as `fit`/`eval` input: its rows, or `None` if it
-/// is no valid input (no UTF-8, ragged rows, a missing or repeated column,
-/// a value that is no number, a class over a line break, no rows).
-fn what_it_says(bytes: &[u8]) -> Option<Data> {
+/// A CSV file as trimmed text: its header and rows, or `None` if it is
+/// no CSV (ends inside a quote, is no UTF-8, has no header or ragged rows).
+type Table = (Vec<String>, Vec<Vec<String>>);
+
+fn table(bytes: &[u8]) -> Option<Table> {
     let recs = records(bytes).ok()?;
-    let text: Vec<Vec<String>> = recs
+    let mut text: Vec<Vec<String>> = recs
         .into_iter()
         .map(|r| r.into_iter().map(|f| String::from_utf8(f).map(|s| s.trim().to_string())).collect())
         .collect::<Result<_, _>>()
         .ok()?;
-    let (header, rows) = text.split_first()?;
-    if rows.iter().any(|r| r.len() != header.len()) {
+    if text.is_empty() {
         return None;
     }
-    let col = |name: &str| -> Result<Option<usize>, ()> {
-        let found: Vec<usize> = header.iter().enumerate().filter(|(_, h)| *h == name).map(|(i, _)| i).collect();
-        match found.len() {
-            0 => Ok(None),
-            1 => Ok(Some(found[0])),
-            _ => Err(()),
-        }
-    };
-    let (score_c, label_c) = (col("score").ok()??, col("label").ok()??);
-    let (weight_c, class_c) = (col("weight").ok()?, col("class").ok()?);
+    let header = text.remove(0);
+    if text.iter().any(|r| r.len() != header.len()) {
+        return None;
+    }
+    Some((header, text))
+}
+
+/// The column named `name`: `Err` if two are, `Ok(None)` if none is.
+fn col(header: &[String], name: &str) -> Result<Option<usize>, ()> {
+    let found: Vec<usize> = header.iter().enumerate().filter(|(_, h)| *h == name).map(|(i, _)| i).collect();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(Some(found[0])),
+        _ => Err(()),
+    }
+}
+
+/// The class column's values, `Err` if one runs over a line break.
+fn classes(rows: &[Vec<String>], class_c: Option<usize>) -> Result<Option<Vec<String>>, ()> {
+    match class_c {
+        Some(c) if rows.iter().any(|r| r[c].contains(['\n', '\r'])) => Err(()),
+        Some(c) => Ok(Some(rows.iter().map(|r| r[c].clone()).collect())),
+        None => Ok(None),
+    }
+}
+
+/// What a CSV file says as `apply` input: its scores and classes, or
+/// `None` if it is no valid input.
+fn what_apply_reads(bytes: &[u8]) -> Option<(Vec<f64>, Option<Vec<String>>)> {
+    let (header, rows) = table(bytes)?;
+    let score_c = col(&header, "score").ok()??;
+    let class_c = col(&header, "class").ok()?;
+    if col(&header, "calibrated").ok()?.is_some() {
+        return None;
+    }
+    let score = rows.iter().map(|r| r[score_c].parse::<f64>().ok()).collect::<Option<Vec<f64>>>()?;
+    Some((score, classes(&rows, class_c).ok()?))
+}
+
+/// What a CSV file says as `fit`/`eval` input: its rows, or `None` if it
+/// is no valid input (no UTF-8, ragged rows, a missing or repeated column,
+/// a value that is no number, a class over a line break, no rows).
+fn what_it_says(bytes: &[u8]) -> Option<Data> {
+    let (header, rows) = table(bytes)?;
+    let (score_c, label_c) = (col(&header, "score").ok()??, col(&header, "label").ok()??);
+    let (weight_c, class_c) = (col(&header, "weight").ok()?, col(&header, "class").ok()?);
     if rows.is_empty() {
         return None;
     }
     let num = |c: usize| rows.iter().map(|r| r[c].parse::<f64>().ok()).collect::<Option<Vec<f64>>>();
-    let class = match class_c {
-        Some(c) if rows.iter().any(|r| r[c].contains(['\n', '\r'])) => return None,
-        Some(c) => Some(rows.iter().map(|r| r[c].clone()).collect()),
-        None => None,
-    };
+    let class = classes(&rows, class_c).ok()?;
     Some(Data {
         score: num(score_c)?,
         label: num(label_c)?,
@@ -311,7 +343,7 @@ enum Corruption {
 /// to, and any byte at all.
 fn corrupt_byte() -> BoxedStrategy<u8> {
     prop_oneof![
-        3 => proptest::sample::select(b",\n\r\" .-e09x\t".to_vec()),
+        3 => proptest::sample::select(b",\n\r\" .-e09x\t\x0b\x00\xff".to_vec()),
         1 => any::<u8>(),
     ]
     .boxed()
@@ -401,10 +433,11 @@ proptest! {
 proptest! {
     #![proptest_config(config(32))]
 
-    /// One byte of a valid CSV flipped, inserted or deleted: `fit` and
-    /// `eval` either refuse the file (exit 2, naming it and the line) or
-    /// give the core's result on what the file now says; and they refuse it
-    /// exactly when it says nothing valid.
+    /// One byte of a valid CSV flipped, inserted or deleted: `fit`, `eval`
+    /// and `apply` (with the model of the rows before the corruption)
+    /// either refuse the file (exit 2, naming it and the line) or give the
+    /// core's result on what the file now says; and they refuse it exactly
+    /// when it says nothing valid or the core refuses what it says.
     #[test]
     fn a_corrupted_csv_is_refused_or_read_as_it_now_is(d in data(), c in corruption()) {
         let fit = Fit { histogram: false, min_class_samples: 3 };
@@ -439,6 +472,26 @@ proptest! {
             }
             _ => {
                 prop_assert!(r.code != Some(0), "calib eval accepted a file that says {:?}:\n{}", says, shown);
+                assert_refusal(&r, "in.csv");
+            }
+        }
+
+        // `apply` with the model of the uncorrupted rows.
+        std::fs::write(p.join("good.json"), fit.core(&d).expect("the core fits valid rows").to_json_pretty()).unwrap();
+        let model = Model::from_json(&model_text(p, "good.json")).unwrap();
+        let r = run(p, &["apply", "--model", "good.json", "--input", "in.csv"]);
+        let reads = what_apply_reads(&bytes);
+        let want = reads.as_ref().map(|(score, class)| {
+            let mut out = vec![0.0; score.len()];
+            model.apply_rows(class.as_deref(), score, &mut out, &mut ApplyStats::default()).map(|()| out)
+        });
+        match &want {
+            Some(Ok(want)) => {
+                prop_assert_eq!(r.code, Some(0), "calib refused what reads {:?}:\n{}\n{}", reads, shown, r.stderr);
+                prop_assert_eq!(bits(&calibrated(&r.stdout)), bits(want), "file:\n{}", shown);
+            }
+            _ => {
+                prop_assert!(r.code != Some(0), "calib apply accepted a file that reads {:?}:\n{}", reads, shown);
                 assert_refusal(&r, "in.csv");
             }
         }
