@@ -1,8 +1,11 @@
 //! End to end: the `calib-serving` example against hostile clients on
 //! 127.0.0.1 — oversized and broken bodies, slow clients, shutdown with a
-//! client holding a connection, expiry while serving. Each test is one
-//! defect of issue 17 and failed before its fix. Every socket has a read
-//! timeout and every server a lifetime, so each test is bounded.
+//! client holding a connection, expiry while serving, malformed requests in
+//! bulk. Each of the first tests is one defect of issue 17 and failed
+//! before its fix; the last holds what the hostile run found true (every
+//! malformed request refused as JSON and counted, memory bounded). Every
+//! socket has a read timeout and every server a lifetime, so each test is
+//! bounded.
 
 mod e2e_common;
 
@@ -326,4 +329,67 @@ fn the_shipped_alert_rules_name_exposed_metrics() {
         named += 1;
     }
     assert_eq!(named, 2, "both expiry rules were read");
+}
+
+/// The resident memory of process `pid` in KiB (Linux), or `None`.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Malformed requests, as a hostile client sends them in bulk: each is
+/// refused with a status and the service's JSON error, counted on
+/// `/metrics`, and the service's memory stays bounded while good requests
+/// keep being answered in between.
+#[test]
+fn malformed_requests_are_refused_as_json_counted_and_do_not_grow_memory() {
+    let fx = Fixture::new(Phase::Off);
+    let server = start(&fx, false, &["--watch-ms", "0"]);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases: [(&str, u16, &str); 8] = [
+        ("not json at all", 400, "bad_request"),
+        ("{", 400, "bad_request"),
+        (&deep, 400, "bad_request"),
+        (r#"{"key":1,"scores":[0.5]}"#, 400, "bad_request"),
+        (r#"{"key":"k","scores":["0.5"]}"#, 400, "bad_request"),
+        (r#"{"key":"k","scores":[1e999]}"#, 400, "bad_request"),
+        (r#"{"key":"k","scores":[0.5],"labels":[2]}"#, 400, "bad_labels"),
+        (r#"{"key":"k","scores":[0.5, 0.6],"labels":[1]}"#, 400, "bad_labels"),
+    ];
+    let mut client = server.client();
+    let mut refused = 0u64;
+    let mut round = |client: &mut e2e_common::Client| {
+        for (body, status, code) in &cases {
+            let (got, text) = client.request("POST", "/calibrate", body).expect("an answer");
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+            assert_eq!((got, v["error"].as_str()), (*status, Some(*code)), "{}: {text}", &body[..body.len().min(60)]);
+            assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{text}");
+            refused += 1;
+        }
+        let (got, v) = client.calibrate(&serde_json::from_str(BODY).unwrap());
+        assert_eq!(got, 200, "a good request between the bad ones: {v}");
+    };
+    // Warm up (allocator pools, the first snapshot), then measure.
+    for _ in 0..20 {
+        round(&mut client);
+    }
+    let before = rss_kib(server.pid());
+    for _ in 0..150 {
+        round(&mut client);
+    }
+    let after = rss_kib(server.pid());
+    if let (Some(b), Some(a)) = (before, after) {
+        // 1 200 refusals (some of 200 KB): no per-request leak.
+        assert!(a < b + 16 * 1024, "resident memory grew from {b} KiB to {a} KiB over 1 200 refused requests");
+    }
+    let (_, text) = server.client().get("/metrics");
+    let ex = parse_prometheus(&text).unwrap();
+    assert_eq!(
+        ex.value("calib_serving_requests_total", &[("calibrator", "none"), ("result", "error")]),
+        refused as f64,
+        "every refusal is counted"
+    );
 }
