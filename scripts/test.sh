@@ -6,7 +6,7 @@
 #     (scikit-learn is the reference calib's conformance vectors come from;
 #     maturin and pytest build and test the Python binding);
 #   - per binding, in its own test.sh: npm packages (npm ci), the wasm32
-#     target, wasm-bindgen-cli at the locked version, Debian's Chromium;
+#     target, wasm-bindgen-cli at the locked version, Debian's Chromium and promtool;
 #     examples/frontend/test.sh: its own pinned npm packages (esbuild, Vite).
 # Every step runs under CI=true; the one step skipped elsewhere (fuzzing) says so.
 set -euo pipefail
@@ -99,6 +99,17 @@ cargo test --locked
 step "serving example: load-test smoke (2 s of wrk on 127.0.0.1 against the debug build; every request must succeed)"
 # The full load test (release builds, the README's figures) is scripts/loadtest.sh.
 "$ROOT/scripts/loadtest.sh" --smoke
+
+step "serving example: its Prometheus alert rules (promtool check rules, promtool test rules)"
+# Debian's prometheus package brings promtool; installed once, then found.
+if ! command -v promtool >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! apt-cache policy prometheus 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    $SUDO apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+(cd "$ROOT/examples/serving" && promtool check rules alerts.yml && promtool test rules alerts.test.yml)
 
 step "Python: wheel + pytest (calib-py/test.sh)"
 "$ROOT/calib-py/test.sh"
