@@ -359,6 +359,10 @@ fn audit_log_records_events_and_finds_tampering() {
     assert!(r.stdout.contains("cut off"), "{}", r.stdout);
     s.calib(&["audit", "verify", "missing.log"]).code(2);
     s.calib(&["audit", "append", "audit.log", "--kind", "Bad Kind"]).code(2);
+    // A directory is not a log: named once (it was "X: X: Is a directory").
+    std::fs::create_dir(s.dir.path().join("logs")).unwrap();
+    let r = s.calib(&["audit", "verify", "logs"]).code(2);
+    assert_eq!(r.stderr.matches("logs").count(), 1, "{}", r.stderr);
     // --data that is not JSON says why; JSON that is not an object says that.
     let r = s.calib(&["audit", "append", "audit.log", "--kind", "note", "--data", r#"{"y":1e400}"#]).code(2);
     assert!(r.stderr.contains("is not valid JSON") && r.stderr.contains("out of range"), "{}", r.stderr);
