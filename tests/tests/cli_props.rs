@@ -8,7 +8,9 @@
 //! "says" is worked out here by a CSV reader of its own (RFC 4180 as the
 //! `csv` crate reads it: a quote opens a field only at its start, `""` is a
 //! quote inside one, a record ends at an unquoted `\r` or `\n`, blank lines
-//! are skipped, fields are trimmed), not by calib-cli's.
+//! are skipped, fields are trimmed), not by calib-cli's. A Parquet file with
+//! one byte flipped is refused by `fit` or read as the `parquet` crate
+//! reads it (calib-cli has a decoder of its own).
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use calib_core::binning::{BinStrategy, KPolicy};
@@ -17,6 +19,7 @@ use calib_core::metrics;
 use calib_core::model::{Direction, FitConfig, Method, Model, fit_model};
 use calib_tests::binary::{Run, calib_in};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -496,4 +499,112 @@ proptest! {
             }
         }
     }
+}
+
+/// What a Parquet file says, as the `parquet` crate reads it: its rows,
+/// or `None` if that reader refuses it (or panics on it) or a column has
+/// nulls or another type.
+fn what_parquet_says(path: &Path) -> Option<Data> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float64Type;
+    let read = move || -> Option<Data> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).ok()?).ok()?.build().ok()?;
+        let batches = reader.collect::<Result<Vec<RecordBatch>, _>>().ok()?;
+        let mut d = Data { score: vec![], label: vec![], weight: None, class: None };
+        for b in &batches {
+            let num = |name: &str| -> Option<Option<Vec<f64>>> {
+                let Some(c) = b.column_by_name(name) else { return Some(None) };
+                let c = c.as_primitive_opt::<Float64Type>()?;
+                (c.null_count() == 0).then(|| Some(c.values().to_vec()))
+            };
+            d.score.extend(num("score")??);
+            d.label.extend(num("label")??);
+            if let Some(w) = num("weight")? {
+                d.weight.get_or_insert_with(Vec::new).extend(w);
+            }
+            if let Some(c) = b.column_by_name("class") {
+                let c = c.as_string_opt::<i32>()?;
+                if c.null_count() > 0 {
+                    return None;
+                }
+                d.class.get_or_insert_with(Vec::new).extend(c.iter().map(|v| v.unwrap_or("").to_string()));
+            }
+        }
+        Some(d)
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).ok().flatten()
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// One byte of a valid Parquet file flipped: `fit` refuses it (exit 2,
+    /// naming the file) or gives the core's model on what the `parquet`
+    /// crate reads from it, or, where that reader refuses it, the model of
+    /// the rows before the corruption (a byte no value depends on).
+    ///
+    /// Ignored until the panic `parquet_flip_that_panics_fit` shows is
+    /// fixed: about one case in 2 000 fails, so it would be a flaky test.
+    #[test]
+    #[ignore = "calib fit panics on some flipped Parquet data pages (parquet_flip_that_panics_fit)"]
+    fn a_corrupted_parquet_file_is_refused_or_read_as_it_now_is(
+        d in data(), at in any::<usize>(), byte in any::<u8>(),
+    ) {
+        parquet_flip(d, at, byte)?;
+    }
+}
+
+/// Found by `a_corrupted_parquet_file_is_refused_or_read_as_it_now_is`:
+/// this flip of a data page makes the parquet crate's decoder panic ("Decoder
+/// for dict should have been set") inside `calib fit`, which exits 101
+/// instead of refusing the file with exit 2.
+#[test]
+#[ignore = "open defect: calib fit panics on this flipped Parquet file instead of exiting 2"]
+fn parquet_flip_that_panics_fit() {
+    let d = Data {
+        score: vec![0.25, 0.5, 0.0, 0.625, 0.125],
+        label: vec![0.0, 0.0, 1.0, 0.0, 0.0],
+        weight: Some(vec![2.0, 0.01, 1.0, 0.5, 3.25]),
+        class: None,
+    };
+    parquet_flip(d, 5291302154736972482, 228).unwrap();
+}
+
+/// The check of `a_corrupted_parquet_file_is_refused_or_read_as_it_now_is`
+/// for one data set and flip (byte `at` modulo the file's size set to
+/// `byte`).
+fn parquet_flip(d: Data, at: usize, byte: u8) -> Result<(), TestCaseError> {
+    let fit = Fit { histogram: false, min_class_samples: 3 };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write_parquet(&p.join("good.parquet"), &d);
+    let mut bytes = std::fs::read(p.join("good.parquet")).unwrap();
+    let i = at % bytes.len();
+    bytes[i] = if bytes[i] == byte { byte ^ 0x01 } else { byte };
+    std::fs::write(p.join("in.parquet"), &bytes).unwrap();
+    let says = what_parquet_says(&p.join("in.parquet"));
+    let mut args = vec!["fit", "--input", "in.parquet", "--out", "m.json"];
+    let extra = fit.args();
+    args.extend(extra.iter().map(String::as_str));
+    let r = run(p, &args);
+    if r.code == Some(0) {
+        let want = match &says {
+            Some(s) => fit.core(s),
+            None => fit.core(&d),
+        };
+        let want = want.map(|m| m.to_json_pretty());
+        prop_assert_eq!(
+            Ok(model_text(p, "m.json")),
+            want.map_err(|e| e.to_string()),
+            "byte {} set to {}; reads {:?}",
+            i,
+            byte,
+            says
+        );
+    } else {
+        prop_assert_eq!(r.code, Some(2), "calib {}: {}", r.args, r.stderr);
+        prop_assert!(r.stderr.starts_with("calib: error: in.parquet"), "names the file: {}", r.stderr);
+    }
+    Ok(())
 }
