@@ -67,7 +67,25 @@ pub fn load_model(path: &Path) -> Result<Model, CliError> {
 
 /// Writes a file atomically: the closure writes into a temp file in the
 /// destination's directory, which is renamed over `path` only on success.
+///
+/// A destination that exists and is not a regular file or a directory (a
+/// device such as `/dev/null` or `/dev/stdout`, a FIFO, a socket) is
+/// written into as a stream instead: renaming over it would replace the
+/// device itself (as root, `--out /dev/null` turned /dev/null into a
+/// regular file), and a stream has no half-written file to protect.
 pub fn write_atomic(path: &Path, f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> Result<(), CliError> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| CliError::file(path, format!("cannot open for writing: {e}")))?;
+        let mut w = io::BufWriter::new(file);
+        f(&mut w).map_err(|e| CliError::file(path, format!("write failed: {e}")))?;
+        return w.flush().map_err(|e| CliError::file(path, format!("write failed: {e}")));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

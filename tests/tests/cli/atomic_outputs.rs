@@ -78,3 +78,29 @@ fn failed_apply_and_fit_leave_no_output_and_no_temp_files() {
     Model::from_json(&read(&out)).expect("fit replaced the output with a model");
     assert_eq!(listing(d), before);
 }
+
+/// An output that is a stream (a FIFO here; `/dev/null` or `/dev/stdout`
+/// alike) is written into, not renamed over: renaming replaced the device
+/// itself, so `calib fit --out /dev/null` run as root turned /dev/null into
+/// a regular file.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_fifo_is_written_into_and_stays_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let input = d.join("in.csv");
+    std::fs::write(&input, "score,label\n0.2,0\n0.4,1\n0.6,0\n0.8,1\n").unwrap();
+    let fifo = d.join("model.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    calib(["fit", "--input", input.to_str().unwrap(), "--out", fifo.to_str().unwrap()]).ok();
+    // Checked first: had the FIFO been renamed over, its reader would wait
+    // for a writer forever (the thread is then left behind, not joined).
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+    let model = reader.join().unwrap();
+    assert!(Model::from_json(&model).is_ok(), "the FIFO's reader got no model: {model}");
+}
