@@ -10,20 +10,10 @@
 #     examples/frontend/test.sh: its own pinned npm packages (esbuild, Vite).
 # Every step runs under CI=true; the one step skipped elsewhere (fuzzing) says so.
 set -euo pipefail
-# Nothing here reads the caller's stdin; reading /dev/null instead keeps
-# every tool from seeing what a caller's stdin happens to hold (cargo's
-# target probe runs `rustc -`, which parses stdin when it is not empty).
-exec </dev/null
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# Cargo caches its `rustc --print=cfg` probe, failures included, in
-# target/.rustc_info.json; one poisoned entry (seen here: a probe whose stdin
-# held a C compiler's error text) then fails every later build with "failed
-# to run rustc to learn about target-specific information". Probing afresh
-# costs milliseconds a call.
-export CARGO_CACHE_RUSTC_INFO=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
