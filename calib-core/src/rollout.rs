@@ -77,6 +77,8 @@
 //! Time is integer milliseconds since the Unix epoch throughout.
 
 mod config;
+#[cfg(all(feature = "monitor", feature = "gate"))]
+mod live;
 mod next;
 #[cfg(feature = "manifest")]
 mod route;
@@ -86,7 +88,9 @@ mod step;
 pub mod store;
 mod window;
 
-pub use config::{Config, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity};
+pub use config::{Config, DEFAULT_LABEL_DELAY_MINUTES, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity};
+#[cfg(all(feature = "monitor", feature = "gate"))]
+pub use live::LiveWindow;
 pub use next::NextStep;
 #[cfg(feature = "manifest")]
 pub use route::{Route, RouteCandidate, route, served_expired};

@@ -41,6 +41,22 @@ pub struct Config {
     /// Gates whose verdicts are recorded but never acted on.
     #[serde(with = "gate_names")]
     pub dry_run_gates: Vec<GateKind>,
+    /// Minutes a live window waits after its end for labels that arrive
+    /// late (clicks, judgements) before it is judged: labels of a request
+    /// count in the window it was served in. Default
+    /// [`DEFAULT_LABEL_DELAY_MINUTES`]. Not written out at its default, so
+    /// the digest of every config that predates it stays the same.
+    #[serde(skip_serializing_if = "is_default_label_delay")]
+    pub label_delay_minutes: u32,
+}
+
+/// The default `label_delay_minutes`: an hour, long enough for most clicks
+/// on a search result, short enough that a rollout step waits at most
+/// an hour beyond its window.
+pub const DEFAULT_LABEL_DELAY_MINUTES: u32 = 60;
+
+fn is_default_label_delay(minutes: &u32) -> bool {
+    *minutes == DEFAULT_LABEL_DELAY_MINUTES
 }
 
 /// Gates by [`GateKind::name`] (`recall_at_50`), the names every report
@@ -90,6 +106,7 @@ impl Default for Config {
             cooldown_minutes: 60,
             max_trips_per_version: 1,
             dry_run_gates: Vec::new(),
+            label_delay_minutes: DEFAULT_LABEL_DELAY_MINUTES,
         }
     }
 }
@@ -219,6 +236,9 @@ impl Config {
         }
         if self.window_minutes > 24 * 60 {
             return Err(invalid(format!("window_minutes = {} is longer than a day", self.window_minutes)));
+        }
+        if self.label_delay_minutes > 7 * 24 * 60 {
+            return Err(invalid(format!("label_delay_minutes = {} is longer than a week", self.label_delay_minutes)));
         }
         if let Some(MOfN { m, n }) = self.breaches_in_last
             && (m == 0 || m > n || n > MOfN::MAX_N)
