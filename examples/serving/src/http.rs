@@ -1,5 +1,8 @@
-//! The HTTP API: `POST /calibrate`, `GET /metrics`, `GET /healthz`.
+//! The HTTP API: `POST /calibrate`, `POST /feedback`, `GET /canary`,
+//! `GET /metrics`, `GET /healthz` (and, with a manual canary clock,
+//! `POST /canary/clock`).
 
+use crate::canary::{Canary, Clock, FeedbackRefusal, Held};
 use crate::drift::Drift;
 use crate::load::{Role, Snapshot};
 use crate::metrics::{BodyRefusal, Metrics, Outcome};
@@ -39,6 +42,8 @@ pub struct App {
     pub last_refusal: Mutex<Option<String>>,
     /// Longest wait for a request's whole body (`--body-timeout-ms`).
     pub body_timeout: Duration,
+    /// The live canary's windows (`--rollout-config` with a candidate).
+    pub canary: Option<Canary>,
 }
 
 /// `POST /calibrate`'s body.
@@ -70,6 +75,20 @@ pub struct CalibrateResponse<'a> {
     pub stage: String,
     /// One probability per score, in order.
     pub probabilities: Vec<f64>,
+    /// The id `POST /feedback` attaches late labels by: present when the
+    /// live canary holds the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// `POST /feedback`'s body: the labels of an earlier request's scores.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The `request_id` `POST /calibrate` answered with.
+    pub request_id: String,
+    /// One label in [0, 1] per score of that request, in order.
+    pub labels: Vec<f64>,
 }
 
 /// The calibrator that answered, for the latency middleware.
@@ -97,6 +116,9 @@ pub fn router(app: Arc<App>) -> Router {
         // The same limit the handler checks `Content-Length` against.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(middleware::from_fn_with_state(app.clone(), time_requests))
+        .route("/feedback", post(feedback))
+        .route("/canary", get(canary_status))
+        .route("/canary/clock", post(set_clock))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .with_state(app)
@@ -159,7 +181,16 @@ async fn calibrate(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let arrived = Instant::now();
     let mut resp = answer(&app, &body);
-    resp.extensions_mut().insert(ServedIn(arrived.elapsed()));
+    let span = arrived.elapsed();
+    // The request path, shadow scoring and holding included, in its
+    // window's histogram: the candidate's when it answered, its shadow's
+    // otherwise.
+    if let (Some(canary), Some(held), Some(AnsweredBy(role))) =
+        (&app.canary, resp.extensions().get::<Held>(), resp.extensions().get::<AnsweredBy>())
+    {
+        canary.latency(held, span, *role == Role::Candidate);
+    }
+    resp.extensions_mut().insert(ServedIn(span));
     resp
 }
 
@@ -214,14 +245,23 @@ fn answer(app: &App, body: &[u8]) -> Response {
                 // Labels were checked above: only the monitor itself can fail here.
                 Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "monitor", e.0),
                 Ok(()) => {
+                    let held = app.canary.as_ref().and_then(|canary| {
+                        let shadow = shadow(&snapshot, served.role, class, &req.scores)?;
+                        canary.hold(&snapshot, served.role, &probabilities, &shadow, req.labels.as_deref())
+                    });
                     let body = CalibrateResponse {
                         calibrator: served.role.name(),
                         version: served.version,
                         model_sha256: &served.model_sha256,
                         stage: snapshot.phase().to_string(),
                         probabilities,
+                        request_id: held.as_ref().zip(app.canary.as_ref()).map(|(h, c)| c.request_id(h)),
                     };
-                    axum::Json(body).into_response()
+                    let mut resp = axum::Json(body).into_response();
+                    if let Some(h) = held {
+                        resp.extensions_mut().insert(h);
+                    }
+                    resp
                 }
             }
         }
@@ -230,11 +270,88 @@ fn answer(app: &App, body: &[u8]) -> Response {
     resp
 }
 
+/// The other calibrator's probabilities of the same scores (NaN for every
+/// row when it refuses them); `None` without a candidate, when there is
+/// nothing to compare.
+fn shadow(snapshot: &Snapshot, answered: Role, class: Option<&str>, scores: &[f64]) -> Option<Vec<f64>> {
+    let (candidate, _, _) = snapshot.candidate.as_ref()?;
+    let other = match answered {
+        Role::Candidate => &snapshot.incumbent,
+        Role::Incumbent => candidate,
+    };
+    let mut out = vec![0.0; scores.len()];
+    let mut stats = ApplyStats::default();
+    if other.calibrator.apply_batch(class, scores, &mut out, &mut stats).is_err() {
+        out.fill(f64::NAN);
+    }
+    Some(out)
+}
+
+fn canary_off() -> Response {
+    error(StatusCode::NOT_FOUND, "canary_off", "the live canary is off: it needs --rollout-config and a candidate")
+}
+
+async fn feedback(State(app): State<Arc<App>>, req: Request) -> Response {
+    let Some(canary) = &app.canary else { return canary_off() };
+    let body = match read_body(req, app.body_timeout).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    let req: FeedbackRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a feedback request: {e}")),
+    };
+    let snapshot = app.snapshot.load();
+    match canary.feedback(&snapshot, &req.request_id, &req.labels) {
+        Ok(start) => {
+            axum::Json(serde_json::json!({ "request_id": req.request_id, "window_start_ms": start })).into_response()
+        }
+        Err((why, message)) => {
+            let status = match why {
+                FeedbackRefusal::Unknown => StatusCode::NOT_FOUND,
+                FeedbackRefusal::Expired => StatusCode::GONE,
+                FeedbackRefusal::AlreadyLabelled => StatusCode::CONFLICT,
+                FeedbackRefusal::BadLabels => StatusCode::BAD_REQUEST,
+            };
+            error(status, why.code(), message)
+        }
+    }
+}
+
+async fn canary_status(State(app): State<Arc<App>>) -> Response {
+    let Some(canary) = &app.canary else { return canary_off() };
+    axum::Json(canary.status(&app.snapshot.load())).into_response()
+}
+
+/// `POST /canary/clock {"now_ms": N}`: moves the manual clock (tests).
+async fn set_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let Some(canary) = &app.canary else { return canary_off() };
+    let Clock::Manual(clock) = canary.clock() else {
+        return error(StatusCode::NOT_FOUND, "clock_not_manual", "the canary runs on the system clock");
+    };
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SetClock {
+        now_ms: i64,
+    }
+    match serde_json::from_slice::<SetClock>(&body) {
+        Ok(s) => {
+            clock.store(s.now_ms, std::sync::atomic::Ordering::Relaxed);
+            canary.tick(&app.snapshot.load());
+            axum::Json(serde_json::json!({ "now_ms": s.now_ms })).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a clock request: {e}")),
+    }
+}
+
 async fn metrics(State(app): State<Arc<App>>) -> Response {
     let snapshot = app.snapshot.load_full();
     let mut out = String::with_capacity(16 << 10);
     app.metrics.expose(&snapshot, &mut out);
     app.drift.expose(&snapshot, &mut out);
+    if let Some(canary) = &app.canary {
+        canary.expose(&snapshot, &mut out);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }
 

@@ -40,11 +40,19 @@
 //!   (SIGTERM, SIGINT, the lifetime) waits at most `--shutdown-grace-ms`
 //!   for open connections.
 //!
+//! - **Live canary** ([`canary`]): with `--rollout-config` and a
+//!   candidate, every request is scored by both calibrators and held in
+//!   its window (calib-core's `rollout::LiveWindow`) with a `request_id`;
+//!   `POST /feedback` attaches late labels; each window is judged after its
+//!   label delay into a `rollout::WindowReport`, shown on `GET /canary`
+//!   and `/metrics`.
+//!
 //! The service binds 127.0.0.1 only.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod canary;
 pub mod drift;
 pub mod http;
 pub mod load;

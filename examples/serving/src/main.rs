@@ -3,6 +3,7 @@
 
 use arc_swap::ArcSwap;
 use calib_core::monitor::MonitorConfig;
+use calib_serving::canary::{Canary, Clock, DEFAULT_CAPACITY_ROWS};
 use calib_serving::drift::Drift;
 use calib_serving::http::{App, router};
 use calib_serving::load::{Candidate, Loader, ModelSource, Sources};
@@ -76,6 +77,18 @@ struct Args {
     /// open connections (in-flight requests finish), then close them.
     #[arg(long, default_value_t = 10_000)]
     shutdown_grace_ms: u64,
+    /// The rollout config (TOML or JSON, as `calib rollout` reads it): turns
+    /// on the live canary's windows (needs a candidate).
+    #[arg(long, requires = "candidate_manifest")]
+    rollout_config: Option<PathBuf>,
+    /// Bound of the canary's label join, in rows held for windows not yet
+    /// judged; a request beyond it is served but not held.
+    #[arg(long, default_value_t = DEFAULT_CAPACITY_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    canary_capacity_rows: u64,
+    /// Run the canary's windows on a manual clock starting at this time (ms
+    /// since the epoch), moved only by `POST /canary/clock` (tests).
+    #[arg(long, requires = "rollout_config")]
+    canary_manual_clock_ms: Option<i64>,
     /// Worker threads of the runtime (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -120,12 +133,35 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let canary = match &a.rollout_config {
+        None => None,
+        Some(path) => {
+            let clock = a.canary_manual_clock_ms.map_or(Clock::System, |ms| Clock::Manual(ms.into()));
+            let made = read_rollout_config(path).and_then(|config| {
+                Canary::new(
+                    config,
+                    monitor,
+                    clock,
+                    usize::try_from(a.canary_capacity_rows).unwrap_or(usize::MAX),
+                    &calib_serving::metrics::LATENCY_BUCKETS,
+                )
+            });
+            match made {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    eprintln!("calib-serving: rollout config {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     let app = Arc::new(App {
         snapshot: ArcSwap::from_pointee(snapshot),
         metrics: Metrics::default(),
         drift,
         last_refusal: Mutex::new(None),
         body_timeout: Duration::from_millis(a.body_timeout_ms),
+        canary,
     });
     let timeouts = Timeouts {
         header: Duration::from_millis(a.header_timeout_ms),
@@ -212,4 +248,25 @@ async fn serve(
     let (ok, failed) = app.metrics.requests();
     eprintln!("calib-serving: stopped after {ok} ok and {failed} failed requests");
     Ok(())
+}
+
+/// The rollout config as `calib rollout` reads it: JSON when named `.json`
+/// or starting with `{`, TOML otherwise; refused when its plan is (it could
+/// never trip or never publish).
+fn read_rollout_config(path: &std::path::Path) -> Result<calib_core::rollout::Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let config: calib_core::rollout::Config = if json {
+        serde_json::from_str(&text).map_err(|e| format!("not a rollout config: {e}"))?
+    } else {
+        toml::from_str(&text).map_err(|e| format!("not a rollout config: {}", e.message()))?
+    };
+    let plan = config.plan().map_err(|e| e.to_string())?;
+    let refused: Vec<String> = plan
+        .problems
+        .iter()
+        .filter(|p| p.severity == calib_core::rollout::ProblemSeverity::Refuse)
+        .map(|p| format!("{}: {}", p.code, p.message))
+        .collect();
+    if refused.is_empty() { Ok(config) } else { Err(refused.join("; ")) }
 }
