@@ -284,11 +284,42 @@ fn the_join_store_is_bounded_and_frees_what_is_judged() {
     assert_eq!((s["held_rows"].as_u64(), s["windows_closed"].as_u64()), (Some(60), Some(1)), "{s}");
     let (_, text) = c.get("/metrics");
     let m = parse_prometheus(&text).unwrap();
-    assert_eq!(m.value("calib_canary_not_held_requests_total", &[]), 1.0);
+    assert_eq!(m.value("calib_canary_not_held_requests_total", &[("reason", "full")]), 1.0);
+    assert_eq!(m.value("calib_canary_not_held_requests_total", &[("reason", "model_changed")]), 0.0);
     assert_eq!(m.value("calib_canary_capacity_rows", &[]), 150.0);
     // The first window's ids are expired now.
     let (status, resp) = feedback(&mut c, ids[0].as_deref().unwrap(), &q.labels);
     assert_eq!((status, resp["error"].as_str()), (410, Some("request_expired")), "{resp}");
+}
+
+#[test]
+fn a_window_measures_one_pair_of_models() {
+    let fx = Fixture::new(Phase::Stage(50));
+    let server = start(&fx, &[]);
+    let mut c = server.client();
+    let send = |c: &mut Client, i: usize| {
+        let q = query(i);
+        let (status, resp) = c.calibrate(&json!({ "key": q.key, "class": q.class, "scores": q.scores }));
+        assert_eq!(status, 200, "{resp}");
+        resp["request_id"].as_str().map(str::to_string)
+    };
+    assert!(send(&mut c, 0).is_some());
+    // Another candidate is swapped in within the window: its requests are
+    // not mixed into a window that measures the first one.
+    fx.install("candidate", &fx.incumbent, 3);
+    server.hup();
+    server.wait_for("the reload", |h| h["generation"] == 2);
+    assert_eq!(send(&mut c, 1), None);
+    let s = canary(&mut c);
+    assert_eq!(s["not_held"]["by_reason"]["model_changed"], 1, "{s}");
+    // The next window measures the new pair.
+    set_clock(&mut c, T0 + MINUTE);
+    assert!(send(&mut c, 2).is_some());
+    let s = canary(&mut c);
+    let open = s["open"].as_array().unwrap();
+    assert_eq!(open.len(), 2, "{s}");
+    assert_ne!(open[0]["candidate_model_sha256"], open[1]["candidate_model_sha256"]);
+    assert_eq!(open[1]["candidate_model_sha256"], open[1]["incumbent_model_sha256"], "{s}");
 }
 
 #[test]

@@ -98,9 +98,40 @@ pub struct Closed {
     pub gates: [WindowGate; 4],
 }
 
+/// Why a served request was not held for the canary; each is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotHeld {
+    /// The join store holds `--canary-capacity-rows` rows already.
+    Full,
+    /// Its window has been judged (the manual clock was set back).
+    Judged,
+    /// Its window measures another candidate or incumbent: a reload
+    /// swapped a model in within the window. The next window measures the
+    /// new pair.
+    ModelChanged,
+}
+
+impl NotHeld {
+    /// Every reason, in exposition order.
+    pub const ALL: [NotHeld; 3] = [NotHeld::Full, NotHeld::Judged, NotHeld::ModelChanged];
+
+    /// The metric's `reason` label.
+    pub fn code(self) -> &'static str {
+        match self {
+            NotHeld::Full => "full",
+            NotHeld::Judged => "judged",
+            NotHeld::ModelChanged => "model_changed",
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Open {
     window: LiveWindow,
+    /// The model digests (candidate, incumbent) the window measures.
+    models: (String, String),
+    /// ĉ of that candidate's manifest.
+    c_hat: Option<f64>,
     /// Request sequence numbers held in this window → their query.
     ids: HashMap<u64, usize>,
 }
@@ -116,7 +147,7 @@ struct Inner {
     judged_until_ms: i64,
     closed: VecDeque<Closed>,
     windows_closed: u64,
-    not_held_requests: u64,
+    not_held: [u64; NotHeld::ALL.len()],
     not_held_rows: u64,
     feedback_ok: u64,
     refused: [u64; FeedbackRefusal::ALL.len()],
@@ -191,14 +222,13 @@ impl Canary {
     }
 
     /// Judges every window whose end plus the label delay has passed.
-    pub fn tick(&self, snapshot: &Snapshot) {
+    pub fn tick(&self) {
         let now = self.clock.now_ms();
         let mut g = self.inner();
-        self.judge_due(&mut g, snapshot, now);
+        self.judge_due(&mut g, now);
     }
 
-    fn judge_due(&self, g: &mut Inner, snapshot: &Snapshot, now: i64) {
-        let c_hat = snapshot.candidate.as_ref().and_then(|(c, _, _)| c.predicate().parameters.c_hat.overall);
+    fn judge_due(&self, g: &mut Inner, now: i64) {
         while let Some((&start, open)) = g.open.first_key_value() {
             if open.window.end_ms + self.delay_ms() > now {
                 break;
@@ -209,7 +239,7 @@ impl Canary {
                 g.held.remove(seq);
             }
             g.judged_until_ms = g.judged_until_ms.max(open.window.end_ms);
-            match open.window.report(c_hat, &self.monitor) {
+            match open.window.report(open.c_hat, &self.monitor) {
                 Ok(report) => {
                     let gates = report.judge(&self.config);
                     if g.closed.len() == KEPT_REPORTS {
@@ -228,7 +258,7 @@ impl Canary {
 
     /// Holds one served request: `served` is the answering calibrator's
     /// probabilities, `shadow` the other's on the same scores. `None` when
-    /// it is not held (the store is full, or its window is judged already).
+    /// it is not held ([`NotHeld`]).
     pub fn hold(
         &self,
         snapshot: &Snapshot,
@@ -237,12 +267,23 @@ impl Canary {
         shadow: &[f64],
         labels: Option<&[f64]>,
     ) -> Option<Held> {
+        let (cand, _, _) = snapshot.candidate.as_ref()?;
+        let models = (cand.model_sha256.as_str(), snapshot.incumbent.model_sha256.as_str());
         let now = self.clock.now_ms();
         let mut g = self.inner();
-        self.judge_due(&mut g, snapshot, now);
+        self.judge_due(&mut g, now);
         let start = now.div_euclid(self.window_ms()) * self.window_ms();
-        if start < g.judged_until_ms || g.held_rows + served.len() > self.capacity_rows {
-            g.not_held_requests += 1;
+        let why = if start < g.judged_until_ms {
+            Some(NotHeld::Judged)
+        } else if g.open.get(&start).is_some_and(|o| (o.models.0.as_str(), o.models.1.as_str()) != models) {
+            Some(NotHeld::ModelChanged)
+        } else if g.held_rows + served.len() > self.capacity_rows {
+            Some(NotHeld::Full)
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            g.not_held[why as usize] += 1;
             g.not_held_rows += served.len() as u64;
             return None;
         }
@@ -254,7 +295,9 @@ impl Canary {
             std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::btree_map::Entry::Vacant(v) => {
                 let window = LiveWindow::new(start, start + self.window_ms(), &self.latency_edges_ms).ok()?;
-                v.insert(Open { window, ids: HashMap::new() })
+                let c_hat = cand.predicate().parameters.c_hat.overall;
+                let models = (models.0.to_string(), models.1.to_string());
+                v.insert(Open { window, models, c_hat, ids: HashMap::new() })
             }
         };
         // Lengths and labels were checked by the handler; an error here
@@ -279,15 +322,10 @@ impl Canary {
 
     /// Attaches late labels to the request `request_id`; on success, the
     /// start of the window they count in.
-    pub fn feedback(
-        &self,
-        snapshot: &Snapshot,
-        request_id: &str,
-        labels: &[f64],
-    ) -> Result<i64, (FeedbackRefusal, String)> {
+    pub fn feedback(&self, request_id: &str, labels: &[f64]) -> Result<i64, (FeedbackRefusal, String)> {
         let now = self.clock.now_ms();
         let mut g = self.inner();
-        self.judge_due(&mut g, snapshot, now);
+        self.judge_due(&mut g, now);
         let outcome = self.attach(&mut g, request_id, labels);
         match &outcome {
             Ok(_) => g.feedback_ok += 1,
@@ -325,16 +363,17 @@ impl Canary {
 
     /// The canary's status for `GET /canary`: config, clock, open windows,
     /// the closed windows' reports (oldest first) and the counters.
-    pub fn status(&self, snapshot: &Snapshot) -> serde_json::Value {
+    pub fn status(&self) -> serde_json::Value {
         let now = self.clock.now_ms();
         let mut g = self.inner();
-        self.judge_due(&mut g, snapshot, now);
+        self.judge_due(&mut g, now);
         let open: Vec<_> = g
             .open
             .values()
             .map(|o| {
                 serde_json::json!({
                     "start_ms": o.window.start_ms, "end_ms": o.window.end_ms,
+                    "candidate_model_sha256": o.models.0, "incumbent_model_sha256": o.models.1,
                     "judged_from_ms": o.window.end_ms + self.delay_ms(),
                     "queries": o.window.queries(), "rows": o.window.rows(),
                     "labelled_rows": o.window.labelled_rows(),
@@ -355,16 +394,20 @@ impl Canary {
             "closed": g.closed,
             "windows_closed": g.windows_closed,
             "report_errors": g.report_errors,
-            "not_held": { "requests": g.not_held_requests, "rows": g.not_held_rows },
+            "not_held": {
+                "requests": g.not_held.iter().sum::<u64>(),
+                "rows": g.not_held_rows,
+                "by_reason": NotHeld::ALL.iter().map(|r| (r.code().to_string(), g.not_held[*r as usize].into())).collect::<serde_json::Map<_, _>>(),
+            },
             "feedback": { "ok": g.feedback_ok, "refused": refused },
         })
     }
 
     /// The canary's families on `/metrics`.
-    pub fn expose(&self, snapshot: &Snapshot, out: &mut String) {
+    pub fn expose(&self, out: &mut String) {
         let now = self.clock.now_ms();
         let mut g = self.inner();
-        self.judge_due(&mut g, snapshot, now);
+        self.judge_due(&mut g, now);
         let mut f = Family::new(out, "calib_canary_windows_closed_total", "counter", "Live canary windows judged.");
         f.sample(&[], g.windows_closed as f64);
         let mut f = Family::new(
@@ -380,9 +423,11 @@ impl Canary {
             out,
             "calib_canary_not_held_requests_total",
             "counter",
-            "Requests served but not held for the canary (join store full, or their window already judged).",
+            "Requests served but not held for the canary, by reason (full: the join store; judged: their window was; model_changed: a reload within the window).",
         );
-        f.sample(&[], g.not_held_requests as f64);
+        for r in NotHeld::ALL {
+            f.sample(&[("reason", r.code())], g.not_held[r as usize] as f64);
+        }
         let mut f = Family::new(out, "calib_canary_feedback_total", "counter", "POST /feedback answers, by result.");
         f.sample(&[("result", "ok")], g.feedback_ok as f64);
         for r in FeedbackRefusal::ALL {

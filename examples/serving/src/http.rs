@@ -301,8 +301,7 @@ async fn feedback(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a feedback request: {e}")),
     };
-    let snapshot = app.snapshot.load();
-    match canary.feedback(&snapshot, &req.request_id, &req.labels) {
+    match canary.feedback(&req.request_id, &req.labels) {
         Ok(start) => {
             axum::Json(serde_json::json!({ "request_id": req.request_id, "window_start_ms": start })).into_response()
         }
@@ -320,7 +319,7 @@ async fn feedback(State(app): State<Arc<App>>, req: Request) -> Response {
 
 async fn canary_status(State(app): State<Arc<App>>) -> Response {
     let Some(canary) = &app.canary else { return canary_off() };
-    axum::Json(canary.status(&app.snapshot.load())).into_response()
+    axum::Json(canary.status()).into_response()
 }
 
 /// `POST /canary/clock {"now_ms": N}`: moves the manual clock (tests).
@@ -337,7 +336,7 @@ async fn set_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
     match serde_json::from_slice::<SetClock>(&body) {
         Ok(s) => {
             clock.store(s.now_ms, std::sync::atomic::Ordering::Relaxed);
-            canary.tick(&app.snapshot.load());
+            canary.tick();
             axum::Json(serde_json::json!({ "now_ms": s.now_ms })).into_response()
         }
         Err(e) => error(StatusCode::BAD_REQUEST, "bad_request", format_args!("not a clock request: {e}")),
@@ -350,7 +349,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     app.metrics.expose(&snapshot, &mut out);
     app.drift.expose(&snapshot, &mut out);
     if let Some(canary) = &app.canary {
-        canary.expose(&snapshot, &mut out);
+        canary.expose(&mut out);
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }
