@@ -25,19 +25,31 @@ pub fn fingerprint() -> String {
 
 /// The 64 hex digits after `"sha256": "` in `core_fingerprint.json`.
 #[cfg(not(feature = "full"))]
-const PINNED_FINGERPRINT: &str = {
+const PINNED_FINGERPRINT: &str = match core::str::from_utf8(&PINNED_HEX) {
+    Ok(s) => s,
+    Err(_) => panic!("core_fingerprint.json: the sha256 is not text"),
+};
+
+/// Those 64 digits copied out of the file, so that the module holds only
+/// them and not the whole file (a subslice of `include_bytes!` would keep
+/// every byte of it in the data section).
+#[cfg(not(feature = "full"))]
+const PINNED_HEX: [u8; 64] = {
     const FILE: &[u8] = include_bytes!("../../tests/vectors/core_fingerprint.json");
     const KEY: &[u8] = b"\"sha256\": \"";
     let mut i = 0;
     while !matches(FILE, i, KEY) {
         i += 1;
     }
-    let (_, rest) = FILE.split_at(i + KEY.len());
-    let (hex, _) = rest.split_at(64);
-    match core::str::from_utf8(hex) {
-        Ok(s) => s,
-        Err(_) => panic!("core_fingerprint.json: the sha256 is not text"),
+    let start = i + KEY.len();
+    assert!(start + 64 <= FILE.len(), "core_fingerprint.json: the sha256 is cut short");
+    let mut hex = [0u8; 64];
+    let mut j = 0;
+    while j < 64 {
+        hex[j] = FILE[start + j];
+        j += 1;
     }
+    hex
 };
 
 /// Whether `key` occurs in `file` at `at` (a const fn: slices cannot be compared in const).
