@@ -223,18 +223,33 @@ impl<'a> CellIndex<'a> {
         let span = xs[m - 1] - lo;
         // A span that overflows or is zero cannot be cut into cells: every
         // score then lands in cell 0 and the lookup falls back to search.
-        let scale = if span.is_finite() && span > 0.0 { cells as f64 / span } else { 0.0 };
+        // Nor can a subnormal span, whose scale overflows. A finite scale
+        // keeps every in-range score's position within [0, cells] up to
+        // rounding, which `cell` relies on.
+        let scale = cells as f64 / span;
+        let scale = if span.is_finite() && span > 0.0 && scale.is_finite() { scale } else { 0.0 };
         (lo, scale)
     }
 
-    /// The cell of a finite score (monotone non-decreasing in `x`).
+    /// The cell of a score in `[x_0, x_{m-1}]` (monotone non-decreasing in
+    /// `x`, always below `cells`).
+    ///
+    /// `t` is in `[0, cells]` up to rounding (a score in range, and a
+    /// scale that is `cells / span` or 0), so adding 2⁵² puts `round(t)` in
+    /// the low bits of the sum: three instructions where the saturating
+    /// `as` conversion takes seven. Rounding instead of truncating moves
+    /// cell edges by half a cell, which no result sees: the index is built
+    /// with this same function, and a lookup only relies on it being
+    /// monotone (a breakpoint in a later cell than `x` is above `x`).
     #[inline(always)]
     fn cell(&self, x: f64, cells: usize) -> usize {
+        const ROUND: f64 = 4_503_599_627_370_496.0; // 2^52
         let t = (x - self.lo) * self.scale;
-        // `as` saturates: negative and NaN go to 0, huge values to usize::MAX.
-        // Through u32 (cells <= 2^22): a shorter saturating conversion than
-        // usize's, and the same cell.
-        let c = t as u32 as usize;
+        // NaN when the span overflowed (∞ × a scale of 0): cell 0, as for
+        // every score of such a map. A select, not a branch.
+        let t = if t >= 0.0 { t } else { 0.0 };
+        debug_assert!(t >= 0.0 && t <= cells as f64 * 1.5, "cell of {x:e} out of range: {t:e}");
+        let c = (t + ROUND).to_bits() as u32 as usize;
         if c >= cells { cells - 1 } else { c }
     }
 
@@ -245,10 +260,40 @@ impl<'a> CellIndex<'a> {
     /// line so its short loop has the registers to itself.
     #[inline(never)]
     fn segments(&self, xs: &[f64], scores: &[f64], out: &mut [f64]) {
-        let (lo, hi) = (xs[0], xs[xs.len() - 1]);
+        let m = xs.len();
+        let (lo, hi) = (xs[0], xs[m - 1]);
+        let cells = self.starts.len() - 1;
+        // Lengths the compiler can see, so no lookup below needs a bounds
+        // check: a cell is below `cells`, so `starts[c]` is in range, and
+        // the scan starts at most at `m - 2` (`apply_batch_served` only
+        // runs for two breakpoints or more).
+        let starts = &self.starts[..cells + 1];
+        let xs = &xs[..m];
+        debug_assert!(m >= 2);
+        let top = m - 2;
         for (&s, o) in scores.iter().zip(out.iter_mut()) {
-            // At least one breakpoint is <= s when s >= xs[0].
-            let j = if s >= lo && s <= hi { (self.count_le(xs, s) as u64).wrapping_sub(1) } else { OUTSIDE };
+            // Branchless: a score out of range (NaN included) is looked up
+            // as x_0, and its result is replaced by OUTSIDE with a select.
+            let inside = (s >= lo) & (s <= hi);
+            let x = if inside { s } else { lo };
+            let c = self.cell(x, cells);
+            let e = starts[c];
+            let a = (e & !FULL) as usize;
+            let n = if e & FULL == 0 {
+                // Two lanes from `a` (moved down to `m - 2` near the end):
+                // a cell that is not full holds at most two breakpoints, so
+                // every breakpoint <= x is below `a + 2`; the breakpoints
+                // from the moved-down start to `a` are in earlier cells, so
+                // below x, and are counted by their lanes.
+                let b = if a < top { a } else { top };
+                b + (xs[b] <= x) as usize + (xs[b + 1] <= x) as usize
+            } else {
+                let b = (starts[c + 1] & !FULL) as usize;
+                a + xs[a..b].partition_point(|&v| v <= x)
+            };
+            debug_assert_eq!(n, xs.partition_point(|&v| v <= x), "cell index count of {x:e}");
+            // At least one breakpoint is <= x, as x >= x_0.
+            let j = if inside { (n as u64).wrapping_sub(1) } else { OUTSIDE };
             *o = f64::from_bits(j);
         }
     }
@@ -458,7 +503,9 @@ impl<'a> MapRef<'a> {
         if out.len() < scores.len() {
             return Err(Error::new(ErrorKind::BufferTooSmall, "out").counts(out.len(), scores.len()));
         }
-        if let (Some(index), Some(slopes)) = (self.index, self.slopes) {
+        if let (Some(index), Some(slopes)) = (self.index, self.slopes)
+            && self.xs.len() >= 2
+        {
             return self.apply_batch_served(index, slopes, scores, out, stats);
         }
         // In-range scores take a tight loop that touches no counter; the
@@ -519,20 +566,13 @@ impl<'a> MapRef<'a> {
                     let r = slopes[j] * (s - x0) + y0;
                     if s == x0 || !r.is_finite() {
                         self.interpolate(s)
-                    } else if y0 <= y1 {
-                        if r < y0 {
-                            y0
-                        } else if r > y1 {
-                            y1
-                        } else {
-                            r
-                        }
-                    } else if r < y1 {
-                        y1
-                    } else if r > y0 {
-                        y0
                     } else {
-                        r
+                        // The clamp to the segment as two selects (r is
+                        // finite here): the same result as `f64::clamp`,
+                        // -0.0 included, without a data-dependent branch.
+                        let (lo, hi) = if y0 <= y1 { (y0, y1) } else { (y1, y0) };
+                        let r = if r < lo { lo } else { r };
+                        if r > hi { hi } else { r }
                     }
                 } else if j != OUTSIDE {
                     ys[last]

@@ -120,11 +120,12 @@ fn apply_options() -> impl Strategy<Value = ApplyOptions> {
 }
 
 /// A query score relative to the breakpoints: on one, one ulp either side,
-/// between two, or anything at all (`kind`, `index`, `t`, `any`).
+/// between two, one of the values a lookup must not trip on (NaN, ±∞, ±0,
+/// the ends of the map) or anything at all (`kind`, `index`, `t`, `any`).
 type Query = (u8, prop::sample::Index, f64, f64);
 
 fn query() -> impl Strategy<Value = Query> {
-    (0u8..5, any::<prop::sample::Index>(), 0.0..=1.0f64, prop::num::f64::ANY)
+    (0u8..6, any::<prop::sample::Index>(), 0.0..=1.0f64, prop::num::f64::ANY)
 }
 
 fn resolve(xs: &[f64], (kind, i, t, any): Query) -> f64 {
@@ -136,6 +137,10 @@ fn resolve(xs: &[f64], (kind, i, t, any): Query) -> f64 {
         2 => xs[i].next_down(),
         // Written so it cannot overflow between two huge breakpoints.
         3 => (xs[i] * (1.0 - t) + xs[j] * t).clamp(xs[i], xs[j]),
+        4 => {
+            let special = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, xs[0], xs[xs.len() - 1]];
+            special[((t * special.len() as f64) as usize).min(special.len() - 1)]
+        }
         _ => any,
     }
 }
