@@ -543,11 +543,7 @@ proptest! {
     /// naming the file) or gives the core's model on what the `parquet`
     /// crate reads from it, or, where that reader refuses it, the model of
     /// the rows before the corruption (a byte no value depends on).
-    ///
-    /// Ignored until the panic `parquet_flip_that_panics_fit` shows is
-    /// fixed: about one case in 2 000 fails, so it would be a flaky test.
     #[test]
-    #[ignore = "calib fit panics on some flipped Parquet data pages (parquet_flip_that_panics_fit)"]
     fn a_corrupted_parquet_file_is_refused_or_read_as_it_now_is(
         d in data(), at in any::<usize>(), byte in any::<u8>(),
     ) {
@@ -556,12 +552,13 @@ proptest! {
 }
 
 /// Found by `a_corrupted_parquet_file_is_refused_or_read_as_it_now_is`:
-/// this flip of a data page makes the parquet crate's decoder panic ("Decoder
-/// for dict should have been set") inside `calib fit`, which exits 101
-/// instead of refusing the file with exit 2.
+/// this flip of a data page header makes the page claim a dictionary
+/// encoding in a chunk without a dictionary page. The parquet crate's
+/// decoder panicked on it ("Decoder for dict should have been set"), and
+/// `calib fit` exited 101; the page check of calib-cli's Parquet reader now
+/// refuses the file with exit 2.
 #[test]
-#[ignore = "open defect: calib fit panics on this flipped Parquet file instead of exiting 2"]
-fn parquet_flip_that_panics_fit() {
+fn a_page_claiming_a_missing_dictionary_is_refused() {
     let d = Data {
         score: vec![0.25, 0.5, 0.0, 0.625, 0.125],
         label: vec![0.0, 0.0, 1.0, 0.0, 0.0],

@@ -1,5 +1,6 @@
 //! The files of a Parquet input, and opening one of them for reading.
 
+use super::structure::{check_footer, check_pages};
 use crate::io::CliError;
 use crate::io::csv::PARQUET_MAGIC;
 use arrow_schema::SchemaRef;
@@ -74,7 +75,8 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
 /// (those that exist; the caller checks the required ones), or of every
 /// column for `None`.
 pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, ParquetRecordBatchReader), CliError> {
-    let f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    let mut f = File::open(path).map_err(|e| CliError::file(path, format!("cannot open: {e}")))?;
+    check_footer(path, &mut f)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f)
         .map_err(|e| CliError::file(path, format!("not a readable Parquet file: {e}")))?;
     check_chunks(path, builder.metadata())?;
@@ -82,10 +84,10 @@ pub(super) fn open(path: &Path, names: Option<&[&str]>) -> Result<(SchemaRef, Pa
     if let Some(names) = names {
         refuse_repeated(path, &schema, names)?;
     }
-    let mask = match names {
-        Some(names) => {
-            ProjectionMask::roots(builder.parquet_schema(), names.iter().filter_map(|n| schema.index_of(n).ok()))
-        }
+    let roots: Option<Vec<usize>> = names.map(|names| names.iter().filter_map(|n| schema.index_of(n).ok()).collect());
+    check_pages(path, builder.metadata(), roots.as_deref())?;
+    let mask = match &roots {
+        Some(roots) => ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied()),
         None => ProjectionMask::all(),
     };
     let reader = builder

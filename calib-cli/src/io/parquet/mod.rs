@@ -14,6 +14,8 @@
 //! lack: the directory's value, percent-decoded, for every row.
 //!
 //! - [`dataset`]: which paths are Parquet, the files of a dataset, opening one;
+//! - `structure`: checks of the footer and page headers that the parquet
+//!   crate would loop or panic on;
 //! - [`partition`]: Hive partition directories, their values and types;
 //! - [`decode`]: Arrow columns to calib's numbers and names, errors by row;
 //! - [`read`]: the columns of a dataset, whole or streamed, and timestamps;
@@ -23,6 +25,7 @@ pub mod dataset;
 pub mod decode;
 pub mod partition;
 pub mod read;
+mod structure;
 pub mod write;
 
 pub use dataset::is_parquet;
