@@ -28,11 +28,13 @@ const ISSUE_LIMITS = {
 // NO-REGRESSION CEILINGS, not the issue's limits: the sizes measured on
 // 2026-12-03 (rustc 1.95.0, wasm-bindgen 0.2, binaryen 132 from npm),
 // rounded up to 0.1 KiB, after serde_json lost its `std` feature in
-// calib-core. Lower one when a change shrinks the module; delete it when
-// its size meets the issue's limit.
+// calib-core, then raised once, on purpose, by 0.2-0.3 KiB for the faster
+// apply_batch segment pass (commit dbefe6f; calib-wasm/README.md, "Since
+// the size check"). Lower one when a change shrinks the module; delete it
+// when its size meets the issue's limit.
 const NO_REGRESSION_CEILINGS = {
-  full: { oz: 361.7 * KIB, gz: 162.0 * KIB },
-  serve: { oz: 137.6 * KIB, gz: 65.2 * KIB },
+  full: { oz: 362.0 * KIB, gz: 162.2 * KIB },
+  serve: { oz: 137.9 * KIB, gz: 65.2 * KIB },
 };
 
 // README.md's sentences that state each entry's size after -Oz.
