@@ -274,12 +274,7 @@ fn read_text(path: &Path) -> Result<String, CliError> {
 /// starts with `{`, else TOML), checked by `Config::validate`.
 fn load_config(path: &Path) -> Result<Config, CliError> {
     let text = read_text(path)?;
-    let json = match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => false,
-        Some("json") => true,
-        _ => text.trim_start().starts_with('{'),
-    };
-    let config: Config = if json {
+    let config: Config = if calib_core::rollout::config_is_json(path.extension().and_then(|e| e.to_str()), &text) {
         serde_json::from_str(&text).map_err(|e| CliError::file(path, format!("not a rollout config: {e}")))?
     } else {
         toml::from_str(&text).map_err(|e| CliError::file(path, format!("not a rollout config: {}", e.message())))?
@@ -291,14 +286,8 @@ fn load_config(path: &Path) -> Result<Config, CliError> {
 /// Refuses a config whose plan has a `Refuse` problem.
 fn refuse_bad_plan(path: &Path, config: &Config) -> Result<calib_core::rollout::Plan, CliError> {
     let plan = config.plan().map_err(|e| CliError::file(path, e))?;
-    if plan.refused() {
-        let why: Vec<String> = plan
-            .problems
-            .iter()
-            .filter(|p| p.severity == calib_core::rollout::ProblemSeverity::Refuse)
-            .map(|p| format!("{}: {}", p.code, p.message))
-            .collect();
-        return Err(CliError::file(path, format!("refused: {}", why.join("; "))));
+    if let Some(why) = plan.refusal() {
+        return Err(CliError::file(path, format!("refused: {why}")));
     }
     Ok(plan)
 }

@@ -88,7 +88,9 @@ mod step;
 pub mod store;
 mod window;
 
-pub use config::{Config, DEFAULT_LABEL_DELAY_MINUTES, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity};
+pub use config::{
+    Config, DEFAULT_LABEL_DELAY_MINUTES, MOfN, NoDataPolicy, Plan, PlanStage, Problem, ProblemSeverity, config_is_json,
+};
 #[cfg(all(feature = "monitor", feature = "gate"))]
 pub use live::LiveWindow;
 pub use next::NextStep;

@@ -189,6 +189,30 @@ impl Plan {
     pub fn refused(&self) -> bool {
         self.problems.iter().any(|p| p.severity == ProblemSeverity::Refuse)
     }
+
+    /// Why the config is refused: each [`ProblemSeverity::Refuse`] problem
+    /// as `code: message`, joined by `; `, or `None` when it is not.
+    pub fn refusal(&self) -> Option<String> {
+        let mut why = self.problems.iter().filter(|p| p.severity == ProblemSeverity::Refuse);
+        let first = why.next()?;
+        let mut text = format!("{}: {}", first.code, first.message);
+        for p in why {
+            text.push_str(&format!("; {}: {}", p.code, p.message));
+        }
+        Some(text)
+    }
+}
+
+/// Whether a rollout config file is read as JSON (else TOML), the one rule
+/// for every reader of it (`calib rollout`, calib-serving): by the name's
+/// extension, `toml` or `json`, and for any other name, JSON when the text
+/// starts with `{`.
+pub fn config_is_json(extension: Option<&str>, text: &str) -> bool {
+    match extension {
+        Some("toml") => false,
+        Some("json") => true,
+        _ => text.trim_start().starts_with('{'),
+    }
 }
 
 fn invalid(message: String) -> RolloutError {
@@ -428,5 +452,38 @@ fn can_breach(gate: GateKind, t: f64) -> bool {
         GateKind::P99Latency => true,
         GateKind::AeceExcess | GateKind::MedianShift => t < 1.0,
         GateKind::RecallAt50 => t > -1.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_plan_says_each_refusing_problem_and_only_those() {
+        let mut config = Config::default();
+        assert_eq!(config.plan().unwrap().refusal(), None);
+        // Two refusals: no stage at 100 %, and a stable hold over a year.
+        config.stages = alloc::vec![5, 25];
+        config.stable_hold_hours = 24 * 400;
+        let plan = config.plan().unwrap();
+        let refusing: Vec<&Problem> = plan.problems.iter().filter(|p| p.severity == ProblemSeverity::Refuse).collect();
+        assert_eq!(refusing.len(), 2, "{:?}", plan.problems);
+        let why = plan.refusal().expect("refused");
+        assert_eq!(why.split("; ").count(), refusing.len(), "{why}");
+        for p in refusing {
+            assert!(why.contains(&format!("{}: {}", p.code, p.message)), "{why}");
+        }
+        assert!(plan.refused());
+    }
+
+    #[test]
+    fn the_extension_decides_the_syntax_and_else_the_first_character() {
+        assert!(!config_is_json(Some("toml"), "{ \"stages\": [5] }"));
+        assert!(config_is_json(Some("json"), "stages = [5]"));
+        assert!(config_is_json(None, "  \n{ \"stages\": [5] }"));
+        assert!(config_is_json(Some("conf"), "{}"));
+        assert!(!config_is_json(Some("conf"), "stages = [5]"));
+        assert!(!config_is_json(None, ""));
     }
 }

@@ -250,23 +250,19 @@ async fn serve(
     Ok(())
 }
 
-/// The rollout config as `calib rollout` reads it: JSON when named `.json`
-/// or starting with `{`, TOML otherwise; refused when its plan is (it could
-/// never trip or never publish).
+/// The rollout config as `calib rollout` reads it (JSON or TOML by
+/// [`calib_core::rollout::config_is_json`]); refused when its plan is (it
+/// could never trip or never publish).
 fn read_rollout_config(path: &std::path::Path) -> Result<calib_core::rollout::Config, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let json = calib_core::rollout::config_is_json(path.extension().and_then(|e| e.to_str()), &text);
     let config: calib_core::rollout::Config = if json {
         serde_json::from_str(&text).map_err(|e| format!("not a rollout config: {e}"))?
     } else {
         toml::from_str(&text).map_err(|e| format!("not a rollout config: {}", e.message()))?
     };
-    let plan = config.plan().map_err(|e| e.to_string())?;
-    let refused: Vec<String> = plan
-        .problems
-        .iter()
-        .filter(|p| p.severity == calib_core::rollout::ProblemSeverity::Refuse)
-        .map(|p| format!("{}: {}", p.code, p.message))
-        .collect();
-    if refused.is_empty() { Ok(config) } else { Err(refused.join("; ")) }
+    match config.plan().map_err(|e| e.to_string())?.refusal() {
+        None => Ok(config),
+        Some(why) => Err(why),
+    }
 }
