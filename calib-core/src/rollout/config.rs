@@ -291,6 +291,21 @@ impl Config {
         !self.dry_run_gates.contains(&gate)
     }
 
+    /// The start (ms since the epoch) of the live window that holds the
+    /// instant `now_ms`: windows are `window_minutes` long and aligned to
+    /// multiples of their length since the epoch, so every replica puts a
+    /// request in the same window.
+    pub fn window_start_ms(&self, now_ms: i64) -> i64 {
+        let len = i64::from(self.window_minutes.max(1)) * 60_000;
+        now_ms.div_euclid(len) * len
+    }
+
+    /// When a live window that ends at `end_ms` is judged: after its label
+    /// delay (`label_delay_minutes`), so late labels still count in it.
+    pub fn judged_at_ms(&self, end_ms: i64) -> i64 {
+        end_ms.saturating_add(i64::from(self.label_delay_minutes) * 60_000)
+    }
+
     /// The `Pass` windows the stable hold needs: `stable_hold_hours` of
     /// windows, rounded up.
     pub fn stable_windows(&self) -> u32 {
@@ -475,6 +490,19 @@ mod tests {
             assert!(why.contains(&format!("{}: {}", p.code, p.message)), "{why}");
         }
         assert!(plan.refused());
+    }
+
+    #[test]
+    fn live_windows_are_aligned_and_judged_after_the_label_delay() {
+        let config = Config { window_minutes: 15, label_delay_minutes: 30, ..Config::default() };
+        let w = 15 * 60_000;
+        assert_eq!(config.window_start_ms(0), 0);
+        assert_eq!(config.window_start_ms(w - 1), 0);
+        assert_eq!(config.window_start_ms(w), w);
+        assert_eq!(config.window_start_ms(7 * w + 123), 7 * w);
+        assert_eq!(config.window_start_ms(-1), -w, "before the epoch, the window that holds it");
+        assert_eq!(config.judged_at_ms(w), w + 30 * 60_000);
+        assert_eq!(config.judged_at_ms(i64::MAX - 1), i64::MAX);
     }
 
     #[test]

@@ -230,7 +230,7 @@ impl Canary {
 
     fn judge_due(&self, g: &mut Inner, now: i64) {
         while let Some((&start, open)) = g.open.first_key_value() {
-            if open.window.end_ms + self.delay_ms() > now {
+            if self.config.judged_at_ms(open.window.end_ms) > now {
                 break;
             }
             let open = g.open.remove(&start).expect("just seen");
@@ -272,7 +272,7 @@ impl Canary {
         let now = self.clock.now_ms();
         let mut g = self.inner();
         self.judge_due(&mut g, now);
-        let start = now.div_euclid(self.window_ms()) * self.window_ms();
+        let start = self.config.window_start_ms(now);
         let why = if start < g.judged_until_ms {
             Some(NotHeld::Judged)
         } else if g.open.get(&start).is_some_and(|o| (o.models.0.as_str(), o.models.1.as_str()) != models) {
@@ -374,7 +374,7 @@ impl Canary {
                 serde_json::json!({
                     "start_ms": o.window.start_ms, "end_ms": o.window.end_ms,
                     "candidate_model_sha256": o.models.0, "incumbent_model_sha256": o.models.1,
-                    "judged_from_ms": o.window.end_ms + self.delay_ms(),
+                    "judged_from_ms": self.config.judged_at_ms(o.window.end_ms),
                     "queries": o.window.queries(), "rows": o.window.rows(),
                     "labelled_rows": o.window.labelled_rows(),
                     "timed": { "answered": o.window.timed().0, "shadow": o.window.timed().1 },
